@@ -1,0 +1,61 @@
+"""Scrapy settings for clipper.
+
+Every clipper-specific setting is prefixed ``CLIPPER_``; any of them can be overridden on
+the command line (``clipper crawl SPIDER -s CLIPPER_STORE_BATCH_SIZE=10``). Secrets and the
+database URL come from the environment. ``docs/settings.md`` lists them all.
+"""
+
+import os
+
+BOT_NAME = "clipper"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+# --- Storage -------------------------------------------------------------------------------
+# SQLAlchemy URL; the embedded default is a SQLite file under ./data (see clipper.db).
+CLIPPER_DATABASE_URL = os.environ.get("CLIPPER_DATABASE_URL", "")
+# Rows are upserted in batches: fewer round trips, one transaction per batch.
+CLIPPER_STORE_BATCH_SIZE = 50
+
+# --- Sources -------------------------------------------------------------------------------
+# Base URL of the small-library news board; tests and the demo point it at the local mirror.
+CLIPPER_SMALLLIBRARY_BASE_URL = "https://www.smalllibrary.org"
+
+# --- Item pipelines: ONE documented order (docs/pipelines.md; a test checks they agree) ----
+# Gapped priorities by stage: clean -> dedupe -> tag -> validate -> store.
+ITEM_PIPELINES = {
+    "pipelines.clean.CleanTextPipeline": 200,
+    "pipelines.repeats.RepeatedTextPipeline": 300,
+    "pipelines.dates.PublishedDatePipeline": 400,
+    "pipelines.outlet.OutletPipeline": 500,
+    "pipelines.region.RegionPipeline": 600,
+    "pipelines.validate.ValidatePipeline": 800,
+    "pipelines.store.StorePipeline": 900,
+}
+
+EXTENSIONS = {
+    "clipper.runlog.RunLogExtension": 500,
+}
+
+# --- Politeness and robustness -------------------------------------------------------------
+CLIPPER_CONTACT = os.environ.get("CLIPPER_CONTACT", "https://github.com/clipper-news/clipper")
+USER_AGENT = f"clipper/0.1 (+{CLIPPER_CONTACT})"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.25
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.5
+AUTOTHROTTLE_MAX_DELAY = 10.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"

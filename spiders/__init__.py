@@ -1,0 +1,1 @@
+"""clipper's spiders: one module per source, small leaves on shared bases (spiders.base)."""

@@ -1,0 +1,79 @@
+"""Shared base for every clipper spider.
+
+A spider states what the page says (as an ``ArticleItem``); pipelines normalise and store.
+Spiders never touch the database: the store pipeline gives them ``known_urls`` so an
+incremental crawl can stop early and skip pages it already has.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import scrapy
+
+KST = ZoneInfo("Asia/Seoul")
+
+
+def truthy(value: object) -> bool:
+    """Spider arguments arrive as strings: ``-a full=1`` / ``true`` / ``yes`` mean on."""
+    return str(value).strip().lower() in {"1", "true", "yes", "y", "on"}
+
+
+class ClipperSpider(scrapy.Spider):
+    """Base spider: common arguments (``full``, ``since``, ``until``, ``max_pages``)."""
+
+    def __init__(
+        self,
+        *args,
+        full: str = "0",
+        since: str | None = None,
+        until: str | None = None,
+        max_pages: str | None = None,
+        **kwargs,
+    ):
+        super().__init__(*args, **kwargs)
+        self.full = truthy(full)
+        self.since: date | None = _parse_day(since, "since")
+        self.until: date | None = _parse_day(until, "until")
+        self.max_pages: int | None = _parse_positive_int(max_pages, "max_pages")
+        # Replaced by the store pipeline with a database lookup; the default knows nothing.
+        self.known_urls: Callable[[Iterable[str]], set[str]] = lambda urls: set()
+
+    @property
+    def incremental(self) -> bool:
+        return not self.full
+
+    def now(self) -> datetime:
+        """The fetch time, aware, in KST (tests may override)."""
+        return datetime.now(KST)
+
+    def in_window(self, day: date | None) -> bool:
+        """Whether a publication day lies inside ``since``/``until`` (unknown days pass)."""
+        if day is None:
+            return True
+        if self.since and day < self.since:
+            return False
+        return not (self.until and day > self.until)
+
+
+def _parse_day(value: str | None, name: str) -> date | None:
+    if value in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValueError(f"-a {name}= expects a date as YYYY-MM-DD, got {value!r}") from None
+
+
+def _parse_positive_int(value: str | None, name: str) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise ValueError(f"-a {name}= expects a whole number of at least 1, got {value!r}")
+    return number
