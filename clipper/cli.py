@@ -8,6 +8,17 @@ import click
 
 # Sub-command modules under clipper.commands, each exposing ``command`` (a click.Command).
 COMMAND_MODULES = [
+    "crawl",
+    "demo",
+    "export",
+    "search", "stats", "report", "browse",
+    "db",
+    "nightly",
+    "runs",
+    "parse_date",
+    "mirror",
+    "tag",
+    "extract",
 ]
 
 

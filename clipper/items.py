@@ -32,6 +32,7 @@ class ArticleItem:
     outlet: str = ""  # canonical outlet name, or the raw string when unknown
     region: str | None = None  # one of the 17 시도 short names, "전국", or None
     region_evidence: str = ""
+    matched_terms: list[str] = field(default_factory=list)  # small-library terms found
     # Raw-data bookkeeping so articles can be re-processed without re-crawling.
     html_hash: str = ""
     extra: dict = field(default_factory=dict)

@@ -16,6 +16,16 @@ NEWSPIDER_MODULE = "spiders"
 CLIPPER_DATABASE_URL = os.environ.get("CLIPPER_DATABASE_URL", "")
 # Rows are upserted in batches: fewer round trips, one transaction per batch.
 CLIPPER_STORE_BATCH_SIZE = 50
+# "nightly" runs (clipper nightly) move the incremental state; "adhoc" runs do not.
+CLIPPER_RUN_KIND = "adhoc"
+# Crawl and process but store nothing (`clipper crawl --dry-run`).
+CLIPPER_DRY_RUN = False
+
+# --- Relevance -----------------------------------------------------------------------------
+# Terms that make a story about small libraries; empty means clipper.relevance.DEFAULT_TERMS.
+CLIPPER_RELEVANCE_TERMS: list[str] = []
+# Keep stories with none of the terms instead of dropping them as off-topic.
+CLIPPER_KEEP_OFFTOPIC = False
 
 # --- Sources -------------------------------------------------------------------------------
 # Base URL of the small-library news board; tests and the demo point it at the local mirror.
@@ -25,17 +35,31 @@ CLIPPER_SMALLLIBRARY_BASE_URL = "https://www.smalllibrary.org"
 # Gapped priorities by stage: clean -> dedupe -> tag -> validate -> store.
 ITEM_PIPELINES = {
     "pipelines.clean.CleanTextPipeline": 200,
+    "pipelines.boilerplate.BoilerplatePipeline": 250,
     "pipelines.repeats.RepeatedTextPipeline": 300,
     "pipelines.dates.PublishedDatePipeline": 400,
     "pipelines.outlet.OutletPipeline": 500,
     "pipelines.region.RegionPipeline": 600,
+    "pipelines.relevance.RelevancePipeline": 700,
     "pipelines.validate.ValidatePipeline": 800,
     "pipelines.store.StorePipeline": 900,
 }
 
 EXTENSIONS = {
     "clipper.runlog.RunLogExtension": 500,
+    "clipper.dropped.DroppedPageLog": 510,
+    "clipper.progress.ProgressExtension": 520,
 }
+# Progress line while crawling: "auto" (only at a terminal), "on" or "off".
+CLIPPER_PROGRESS = "auto"
+
+# --- Nightly run and its monitors (clipper.health) -------------------------------------------
+# Spiders the nightly run crawls; empty means every spider of the project.
+CLIPPER_NIGHTLY_SPIDERS: list[str] = []
+CLIPPER_MONITOR_ZERO_RUNS = 3
+CLIPPER_MONITOR_MIN_COVERAGE = 0.5
+CLIPPER_MONITOR_MEDIAN_RATIO = 0.2
+CLIPPER_MONITOR_HISTORY = 7
 
 # --- Politeness and robustness -------------------------------------------------------------
 CLIPPER_CONTACT = os.environ.get("CLIPPER_CONTACT", "https://github.com/clipper-news/clipper")
@@ -58,4 +82,5 @@ COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
 FEED_EXPORT_ENCODING = "utf-8"
-LOG_LEVEL = "INFO"
+# Quiet by default (cron reads the closing summary); -s LOG_LEVEL=INFO for detail.
+LOG_LEVEL = "WARNING"

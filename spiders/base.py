@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 import scrapy
 
-KST = ZoneInfo("Asia/Seoul")
+from clipper.dates import KST
 
 
 def truthy(value: object) -> bool:
@@ -40,10 +39,27 @@ class ClipperSpider(scrapy.Spider):
         self.max_pages: int | None = _parse_positive_int(max_pages, "max_pages")
         # Replaced by the store pipeline with a database lookup; the default knows nothing.
         self.known_urls: Callable[[Iterable[str]], set[str]] = lambda urls: set()
+        # Set by the run log: False after a crashed or failed nightly run.
+        self.previous_run_ok = True
 
     @property
     def incremental(self) -> bool:
         return not self.full
+
+    def may_stop_at_known_page(self) -> bool:
+        """Whether an incremental crawl may stop paging at a page whose items are all stored.
+
+        Not after a crashed or failed nightly run: the pages behind the known ones may never
+        have been fetched, so that run walks every list page (skipping known articles).
+        """
+        return self.incremental and self.previous_run_ok
+
+    def count_listing(self, entries: int) -> None:
+        """Record one listing page and the entries on it (new or known): run health flags
+        a source whose listing pages suddenly show nothing (a layout change)."""
+        stats = self.crawler.stats
+        stats.inc_value("clipper/listing/pages")
+        stats.inc_value("clipper/listing/entries", entries)
 
     def now(self) -> datetime:
         """The fetch time, aware, in KST (tests may override)."""

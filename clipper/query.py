@@ -1,0 +1,66 @@
+"""Read-side queries shared by the analyst commands (export, stats, report, search)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import Engine, Select, select
+
+from clipper.dates import KST
+from models import Article, Outlet
+
+EXPORT_FIELDS = ("url", "title", "body", "published", "region", "outlet")
+
+
+@dataclass
+class Filters:
+    region: str | None = None
+    outlet: str | None = None
+    since: date | None = None  # inclusive, KST day
+    until: date | None = None  # inclusive, KST day
+
+    def apply(self, stmt: Select) -> Select:
+        if self.region:
+            stmt = stmt.where(Article.region == self.region)
+        if self.outlet:
+            stmt = stmt.where(Outlet.name == self.outlet)
+        if self.since:
+            stmt = stmt.where(Article.published >= datetime.combine(self.since, time(), KST))
+        if self.until:
+            end = datetime.combine(self.until + timedelta(days=1), time(), KST)
+            stmt = stmt.where(Article.published < end)
+        return stmt
+
+
+def iter_articles(engine: Engine, filters: Filters | None = None) -> Iterator[dict]:
+    """Articles as plain dicts (``EXPORT_FIELDS`` plus a few more), newest first.
+
+    ``published`` is an aware datetime in KST (or None).
+    """
+    stmt = (
+        select(
+            Article.id,
+            Article.url,
+            Article.title,
+            Article.body,
+            Article.published,
+            Article.published_raw,
+            Article.region,
+            Article.region_evidence,
+            Article.author,
+            Outlet.name.label("outlet"),
+            Article.outlet_raw,
+            Article.spider,
+        )
+        .outerjoin(Outlet, Article.outlet_id == Outlet.id)
+        .order_by(Article.published.desc().nulls_last(), Article.id.desc())
+    )
+    stmt = (filters or Filters()).apply(stmt)
+    with engine.connect() as conn:
+        for row in conn.execute(stmt).mappings():
+            record = dict(row)
+            if record["published"] is not None:
+                record["published"] = record["published"].astimezone(KST)
+            yield record

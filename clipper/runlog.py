@@ -1,0 +1,112 @@
+"""Run log: a ``crawl_runs`` row per spider run, written at open and completed at close,
+so a crash leaves a visible ``running`` row instead of nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+from sqlalchemy import select, update
+
+from clipper.db import DatabaseError, get_engine
+from clipper.health import classify, monitor
+from models import CrawlRun
+
+logger = logging.getLogger(__name__)
+
+
+def summarize(stats: dict) -> dict:
+    """The headline figures of a run, from its Scrapy stats."""
+    return {
+        "pages_fetched": stats.get("response_received_count", 0),
+        "items_scraped": stats.get("item_scraped_count", 0),
+        "items_dropped": stats.get("item_dropped_count", 0),
+        "articles_new": stats.get("clipper/store/articles/new", 0),
+        "articles_updated": stats.get("clipper/store/articles/updated", 0),
+        "errors": stats.get("log_count/ERROR", 0) + stats.get("spider_exceptions", 0),
+    }
+
+
+def jsonable(stats: dict) -> dict:
+    return {
+        key: (value.isoformat() if isinstance(value, datetime) else value)
+        for key, value in stats.items()
+    }
+
+
+class RunLogExtension:
+    def __init__(self, crawler):
+        if crawler.settings.getbool("CLIPPER_DRY_RUN"):
+            raise NotConfigured("dry run: no run log")
+        self.crawler = crawler
+        self.database_url = crawler.settings.get("CLIPPER_DATABASE_URL") or None
+        self.kind = crawler.settings.get("CLIPPER_RUN_KIND", "adhoc")
+        self.run_id: int | None = None
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def spider_opened(self, spider):
+        try:
+            engine = get_engine(self.database_url)
+            with engine.begin() as conn:
+                previous = conn.execute(
+                    select(CrawlRun.status)
+                    .where(CrawlRun.spider == spider.name, CrawlRun.kind == "nightly")
+                    .order_by(CrawlRun.id.desc())
+                    .limit(1)
+                ).scalar()
+                self.run_id = conn.execute(
+                    CrawlRun.__table__.insert()
+                    .values(spider=spider.name, kind=self.kind, started_at=datetime.now(UTC),
+                            status="running",
+                            pages_fetched=0, items_scraped=0, items_dropped=0,
+                            articles_new=0, articles_updated=0, errors=0)
+                    .returning(CrawlRun.id)
+                ).scalar_one()
+        except DatabaseError as exc:
+            logger.error("Run log unavailable: %s", exc)
+            return
+        spider.crawl_run_id = self.run_id
+        # After a crashed or failed nightly run, pages already stored may hide unfetched
+        # older ones: the spider must not stop paging at the first fully-known page.
+        spider.previous_run_ok = previous in (None, "ok")
+
+    def spider_closed(self, spider, reason):
+        if self.run_id is None:
+            return
+        stats = self.crawler.stats.get_stats()
+        engine = get_engine(self.database_url)
+        failed = classify(stats, reason)
+        if failed is None:
+            with engine.connect() as conn:
+                history = conn.execute(
+                    select(CrawlRun.stats)
+                    .where(CrawlRun.spider == spider.name, CrawlRun.id != self.run_id,
+                           CrawlRun.status != "running")
+                    .order_by(CrawlRun.id.desc())
+                    .limit(20)
+                ).scalars().all()
+            failed = monitor(stats, [h or {} for h in history], self.crawler.settings)
+        if failed:
+            # Readable by CrawlResult too, so the command's exit code agrees with the row.
+            self.crawler.stats.set_value("clipper/health/failure_class", failed)
+        with engine.begin() as conn:
+            conn.execute(
+                update(CrawlRun)
+                .where(CrawlRun.id == self.run_id)
+                .values(
+                    finished_at=datetime.now(UTC),
+                    status="failed" if failed else "ok",
+                    failure_class=failed,
+                    finish_reason=reason,
+                    stats=jsonable(stats),
+                    **summarize(stats),
+                )
+            )

@@ -1,0 +1,37 @@
+"""Alembic environment: runs on the connection clipper.db hands over (or on a URL)."""
+
+from alembic import context
+from sqlalchemy import create_engine
+
+from models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _run(connection)
+        return
+    # Stand-alone `alembic` use: the URL comes from the config (clipper sets it).
+    engine = create_engine(config.get_main_option("sqlalchemy.url"))
+    with engine.begin() as conn:
+        _run(conn)
+
+
+def _run(connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        # SQLite cannot ALTER most things: batch mode recreates tables instead.
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    raise SystemExit("clipper migrations run online only: use `clipper db upgrade`")
+run_migrations_online()

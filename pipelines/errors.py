@@ -1,0 +1,20 @@
+"""Drop reasons. Scrapy counts drops per exception class (``item_dropped_reasons_count/…``),
+so each reason is its own class with a telling name."""
+
+from scrapy.exceptions import DropItem
+
+
+class MissingTitle(DropItem):
+    """The page had no usable title."""
+
+
+class MissingBody(DropItem):
+    """The page had no article text."""
+
+
+class InvalidEntry(DropItem):
+    """A placeholder or test entry (e.g. a board post titled ``1``)."""
+
+
+class OffTopic(DropItem):
+    """Not about small libraries (kept instead when CLIPPER_KEEP_OFFTOPIC is on)."""

@@ -1,0 +1,23 @@
+"""Remove repeated body text: a paragraph printed twice keeps its first occurrence.
+
+Assumes ``pipelines.clean`` ran. Syndicated copies across outlets are a different matter,
+handled by the near-duplicate stage.
+"""
+
+from __future__ import annotations
+
+from clipper.text import drop_repeated_paragraphs
+from itemadapter import ItemAdapter
+
+from pipelines.base import Stage
+
+
+class RepeatedTextPipeline(Stage):
+    stage = "repeats"
+
+    def process_item(self, item):
+        adapter = ItemAdapter(item)
+        body, removed = drop_repeated_paragraphs(adapter.get("body", ""))
+        adapter["body"] = body
+        self.count("body", "repeated_removed", removed)
+        return item

@@ -1,0 +1,156 @@
+"""The store stage on a real database (SQLite and PostgreSQL): idempotent upserts,
+sightings, outlets, aware times, batching, and failures that lose nothing silently."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from scrapy.utils.test import get_crawler
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from clipper.items import ArticleItem
+from models import Article, Outlet, Sighting
+from pipelines.store import ArticleStore, StorePipeline
+
+KST = timezone(timedelta(hours=9))
+FETCHED = datetime(2025, 3, 2, 9, 0, tzinfo=KST)
+
+
+def make_item(n: int, **changes) -> dict:
+    item = ArticleItem(
+        url=f"https://news.example.kr/article/{n}",
+        source_url=f"https://board.example.kr/helper/news/{n}",
+        spider="test",
+        fetched_at=FETCHED,
+        title=f"작은도서관 소식 {n}",
+        body=f"마을 작은도서관이 문을 열었다. 기사 {n}.",
+        published=datetime(2025, 3, 1, 10, 30, tzinfo=KST),
+        published_raw="2025.03.01",
+        outlet="경기일보",
+        outlet_raw="경기 일보",
+        region="경기",
+    )
+    return {**asdict(item), **changes}
+
+
+def count(engine, model) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+@pytest.mark.parametrize(
+    ("second", "expected"),
+    [
+        pytest.param({}, (0, 0, 1), id="same-text-unchanged"),
+        pytest.param({"body": "본문이 바뀌었다."}, (0, 1, 0), id="changed-body-updated"),
+        pytest.param({"title": "제목 수정"}, (0, 1, 0), id="changed-title-updated"),
+        pytest.param({"body": "마을  작은도서관이 문을 열었다.   기사 1."}, (0, 0, 1),
+                     id="whitespace-only-unchanged"),
+    ],
+)
+def test_restore_updates_never_duplicates(engine, second, expected):
+    store = ArticleStore(engine)
+    assert store.write([make_item(1)]) == (1, 0, 0)
+    assert store.write([make_item(1, **second)]) == expected
+    assert count(engine, Article) == 1
+    assert count(engine, Sighting) == 1
+    with Session(engine) as session:
+        article = session.scalars(select(Article)).one()
+    assert article.title == make_item(1, **second)["title"]
+    assert article.first_seen <= article.last_seen
+
+
+def test_published_round_trips_as_aware_instant(engine):
+    ArticleStore(engine).write([make_item(1)])
+    with engine.connect() as conn:
+        published = conn.execute(select(Article.published)).scalar_one()
+    assert published.tzinfo is not None
+    assert published == datetime(2025, 3, 1, 1, 30, tzinfo=UTC)
+
+
+def test_naive_datetime_is_refused(engine):
+    with pytest.raises(Exception, match="naive datetime"):
+        ArticleStore(engine).write([make_item(1, published=datetime(2025, 3, 1))])
+    assert count(engine, Article) == 0
+
+
+def test_one_story_posted_twice_is_one_article_with_two_sightings(engine):
+    store = ArticleStore(engine)
+    first = make_item(1)
+    repost = make_item(1, source_url="https://board.example.kr/helper/news/99")
+    assert store.write([first, repost]) == (1, 0, 0)
+    assert count(engine, Article) == 1
+    assert count(engine, Sighting) == 2
+    assert store.known_source_urls([first["source_url"], repost["source_url"], "x"]) == {
+        first["source_url"],
+        repost["source_url"],
+    }
+
+
+def test_outlets_are_created_once_by_name(engine):
+    store = ArticleStore(engine)
+    store.write([make_item(1), make_item(2)])
+    store.write([make_item(3, outlet="충청뉴스"), make_item(4, outlet="")])
+    with engine.connect() as conn:
+        names = conn.execute(select(Outlet.name).order_by(Outlet.name)).scalars().all()
+        no_outlet = conn.execute(
+            select(func.count()).select_from(Article).where(Article.outlet_id.is_(None))
+        ).scalar_one()
+    assert names == ["경기일보", "충청뉴스"]
+    assert no_outlet == 1
+
+
+def test_pipeline_batches_and_flushes_on_close(database_url):
+    crawler = get_crawler(settings_dict={
+        "CLIPPER_DATABASE_URL": database_url,
+        "CLIPPER_STORE_BATCH_SIZE": 3,
+    })
+    pipeline = StorePipeline.from_crawler(crawler)
+    crawler.stats.open_spider()
+    pipeline.open_spider()
+    for n in range(7):
+        pipeline.process_item(ArticleItem(**{
+            k: v for k, v in make_item(n).items()
+        }))
+    # Two full batches written, one item still buffered.
+    assert count(pipeline.store.engine, Article) == 6
+    pipeline.close_spider()
+    assert count(pipeline.store.engine, Article) == 7
+    assert crawler.stats.get_value("clipper/store/articles/new") == 7
+
+
+def test_dry_run_switches_the_stage_off():
+    from scrapy.exceptions import NotConfigured
+
+    crawler = get_crawler(settings_dict={"CLIPPER_DRY_RUN": True})
+    with pytest.raises(NotConfigured):
+        StorePipeline.from_crawler(crawler)
+
+
+def test_a_failed_batch_is_counted_and_nothing_half_written(database_url, monkeypatch):
+    import pipelines.store as store_module
+
+    crawler = get_crawler(settings_dict={
+        "CLIPPER_DATABASE_URL": database_url,
+        "CLIPPER_STORE_BATCH_SIZE": 10,
+    })
+    pipeline = StorePipeline.from_crawler(crawler)
+    crawler.stats.open_spider()
+    pipeline.open_spider()
+    monkeypatch.setattr(store_module.time, "sleep", lambda s: None)
+    closed = []
+    monkeypatch.setattr(store_module, "close_crawl", lambda c, reason: closed.append(reason))
+    good = ArticleItem(**make_item(1))
+    # A sighting without a source page violates NOT NULL after the article row was written:
+    # the transaction must roll the article back too.
+    bad = ArticleItem(**make_item(2, source_url=None))
+    pipeline.process_item(good)
+    pipeline.process_item(bad)
+    pipeline.close_spider()
+    assert count(pipeline.store.engine, Article) == 0
+    assert crawler.stats.get_value("clipper/store/articles/not_stored") == 2
+    assert crawler.stats.get_value("clipper/store/retries") == store_module.WRITE_ATTEMPTS - 1
+    assert closed == ["database_error"]

@@ -1,0 +1,112 @@
+"""End to end: the real `clipper` command crawls the mirror (a real HTTP server on
+127.0.0.1) into a real database, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import Article, CrawlRun, Sighting
+
+REPO = Path(__file__).resolve().parents[1]
+FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "LOG_LEVEL=WARNING"]
+
+
+def clipper(*args: str, database_url: str, cwd: Path | None = None, check: bool = True):
+    env = dict(os.environ, CLIPPER_DATABASE_URL=database_url)
+    result = subprocess.run(
+        [sys.executable, "-m", "clipper", *args],
+        capture_output=True, text=True, env=env, cwd=cwd or REPO, timeout=300,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"clipper {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def crawl_board(mirror, database_url, *extra):
+    return clipper("crawl", "smalllibrary", "-s",
+                   f"CLIPPER_SMALLLIBRARY_BASE_URL={mirror.board_url}", *FAST, *extra,
+                   database_url=database_url)
+
+
+def test_crawl_into_database_twice_is_idempotent(mirror, database_url, engine):
+    first = crawl_board(mirror, database_url)
+    with Session(engine) as session:
+        articles = session.scalars(select(Article)).all()
+        sightings = session.scalars(select(Sighting)).all()
+    assert len(articles) >= 30
+    assert "new" in first.stderr
+    for article in articles:
+        assert article.title and article.body, article.url
+        assert "※" not in article.body and "전문은" not in article.body, article.url
+        paragraphs = [p for p in article.body.split("\n\n") if p.strip()]
+        assert len(paragraphs) == len(set(paragraphs)), f"repeated paragraph in {article.url}"
+    dated = [a for a in articles if a.published is not None]
+    assert len(dated) >= len(articles) - 1  # the mirror has one garbage date
+    assert all(a.published.tzinfo is not None for a in dated)
+    assert sum(a.region is not None for a in articles) >= 0.9 * len(articles)
+    assert all(a.outlet_id is not None for a in articles)
+    # A story posted twice on the board is one article seen on two board pages.
+    assert len(sightings) > len(articles)
+
+    second = crawl_board(mirror, database_url)
+    with Session(engine) as session:
+        assert len(session.scalars(select(Article.id)).all()) == len(articles)
+        runs = session.scalars(select(CrawlRun).order_by(CrawlRun.id)).all()
+    assert [r.status for r in runs] == ["ok", "ok"]
+    assert runs[0].articles_new == len(articles)
+    assert runs[1].articles_new == 0
+    # Incremental: the second run stopped at page 1 and fetched (almost) no article page.
+    assert runs[1].pages_fetched < runs[0].pages_fetched / 3, second.stderr
+
+
+def test_broken_pages_are_counted_drops_not_tracebacks(mirror, database_url, engine):
+    result = crawl_board(mirror, database_url, "-a", "full=1")
+    assert "Traceback" not in result.stderr
+    with Session(engine) as session:
+        run = session.scalars(select(CrawlRun)).one()
+    drops = {k: v for k, v in run.stats.items() if k.startswith("item_dropped_reasons_count/")}
+    spider_drops = {k: v for k, v in run.stats.items() if "/dropped/" in k}
+    assert drops.get("item_dropped_reasons_count/InvalidEntry") == 1, drops
+    assert spider_drops, run.stats
+
+
+def test_export_jsonl_has_the_promised_keys(mirror, database_url, engine):
+    crawl_board(mirror, database_url)
+    out = clipper("export", "--format", "jsonl", database_url=database_url).stdout
+    rows = [json.loads(line) for line in out.splitlines()]
+    with engine.connect() as conn:
+        assert len(rows) == len(conn.execute(select(Article.id)).all())
+    assert all(set(row) == {"url", "title", "body", "published", "region", "outlet"} for row in rows)
+    published = [datetime.fromisoformat(r["published"]) for r in rows if r["published"]]
+    assert published and all(p.utcoffset() is not None for p in published)
+    assert published == sorted(published, reverse=True)
+
+
+def test_demo_twice_leaves_the_same_articles(tmp_path):
+    db = f"sqlite:///{tmp_path / 'demo.sqlite'}"
+    first = clipper("demo", database_url=db, cwd=tmp_path)
+    second = clipper("demo", database_url=db, cwd=tmp_path)
+    total = [line for line in first.stdout.splitlines() if "articles stored" in line]
+    assert total and total == [l for l in second.stdout.splitlines() if "articles stored" in l]
+    assert "By region:" in first.stdout and "By outlet:" in first.stdout
+
+
+def test_bad_arguments_are_clear_errors(mirror, tmp_path):
+    db = f"sqlite:///{tmp_path / 'x.sqlite'}"
+    bad_since = clipper("crawl", "smalllibrary", "-a", "since=yesterday", database_url=db,
+                        check=False)
+    assert bad_since.returncode != 0
+    assert "since" in bad_since.stderr and "Traceback" not in bad_since.stderr
+    unknown = clipper("crawl", "nosuchspider", database_url=db, check=False)
+    assert unknown.returncode != 0 and "no spider named" in unknown.stderr
+    bad_url = clipper("export", database_url="notadb://", check=False)
+    assert bad_url.returncode != 0 and "Traceback" not in bad_url.stderr
