@@ -24,6 +24,7 @@ class RegionPipeline(Stage):
             adapter.get("body") or "",
             board_tag=adapter.get("region_tag") or None,
             outlet_region=extra.get("outlet_home_region"),
+            outlet_name=adapter.get("outlet") or None,
         )
         adapter["region"] = result.region
         adapter["region_evidence"] = result.evidence
