@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 class DroppedPageLog:
     def __init__(self, crawler):
         if crawler.settings.getbool("CLIPPER_DRY_RUN"):
-            raise NotConfigured("dry run: nothing is recorded")
+            raise NotConfigured  # (no message: Scrapy would log it as a warning)
         self.crawler = crawler
         self.database_url = crawler.settings.get("CLIPPER_DATABASE_URL") or None
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)

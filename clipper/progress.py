@@ -20,7 +20,7 @@ class ProgressExtension:
         mode = str(crawler.settings.get("CLIPPER_PROGRESS", "auto")).lower()
         self.stream = stream or sys.stderr
         if mode == "off" or (mode == "auto" and not self.stream.isatty()):
-            raise NotConfigured("progress display off")
+            raise NotConfigured  # (no message: Scrapy would log it as a warning)
         self.crawler = crawler
         self.loop: task.LoopingCall | None = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)

@@ -40,7 +40,7 @@ def jsonable(stats: dict) -> dict:
 class RunLogExtension:
     def __init__(self, crawler):
         if crawler.settings.getbool("CLIPPER_DRY_RUN"):
-            raise NotConfigured("dry run: no run log")
+            raise NotConfigured  # (no message: Scrapy would log it as a warning)
         self.crawler = crawler
         self.database_url = crawler.settings.get("CLIPPER_DATABASE_URL") or None
         self.kind = crawler.settings.get("CLIPPER_RUN_KIND", "adhoc")

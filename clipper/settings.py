@@ -82,5 +82,6 @@ COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
 FEED_EXPORT_ENCODING = "utf-8"
+LOG_FORMATTER = "clipper.logformatter.ClipperLogFormatter"
 # Quiet by default (cron reads the closing summary); -s LOG_LEVEL=INFO for detail.
 LOG_LEVEL = "WARNING"

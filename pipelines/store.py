@@ -168,7 +168,7 @@ class StorePipeline:
         self.stats = crawler.stats
         settings = crawler.settings
         if settings.getbool("CLIPPER_DRY_RUN"):
-            raise NotConfigured("dry run: nothing is stored")
+            raise NotConfigured  # (no message: Scrapy would log it as a warning)
         self.batch_size = max(1, settings.getint("CLIPPER_STORE_BATCH_SIZE", 50))
         self.database_url = settings.get("CLIPPER_DATABASE_URL") or None
         self.store: ArticleStore | None = None
