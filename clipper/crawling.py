@@ -92,8 +92,7 @@ def run_crawls(jobs: list[tuple[str, dict]], overrides: dict | None = None) -> l
             try:
                 yield process.crawl(crawler, **args)
             except Exception as exc:  # a bad -a argument raises in the spider's __init__
-                results.append(CrawlResult(name, crawler.stats.get_stats() if crawler.stats else {},
-                                           str(exc)))
+                results.append(CrawlResult(name, {}, str(exc)))
                 continue
             results.append(CrawlResult(name, crawler.stats.get_stats()))
 
@@ -104,7 +103,10 @@ def run_crawls(jobs: list[tuple[str, dict]], overrides: dict | None = None) -> l
             reactor.stop()
         return result
 
-    d = crawl_all()
-    d.addBoth(stop_reactor)
+    from twisted.internet import reactor  # installed by CrawlerProcess
+
+    # Start only once the reactor runs: a job list that fails at once (an unknown spider,
+    # a bad argument) would otherwise try to stop a reactor that has not started yet.
+    reactor.callWhenRunning(lambda: crawl_all().addBoth(stop_reactor))
     process.start(stop_after_crawl=False)
     return results

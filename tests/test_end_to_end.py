@@ -73,10 +73,15 @@ def test_broken_pages_are_counted_drops_not_tracebacks(mirror, database_url, eng
     assert "Traceback" not in result.stderr
     with Session(engine) as session:
         run = session.scalars(select(CrawlRun)).one()
-    drops = {k: v for k, v in run.stats.items() if k.startswith("item_dropped_reasons_count/")}
-    spider_drops = {k: v for k, v in run.stats.items() if "/dropped/" in k}
-    assert drops.get("item_dropped_reasons_count/InvalidEntry") == 1, drops
-    assert spider_drops, run.stats
+    drops = {
+        k.split("/", 1)[1]: v
+        for k, v in run.stats.items()
+        if k.startswith("item_dropped_reasons_count/")
+    }
+    # The mirror's placeholder post, its page without a title and its truncated page.
+    assert drops == {"InvalidEntry": 1, "MissingTitle": 1, "MissingBody": 1}
+    assert result.stderr.count("Dropped (") == 3  # each logged once, with its reason
+    assert run.status == "ok"
 
 
 def test_export_jsonl_has_the_promised_keys(mirror, database_url, engine):
