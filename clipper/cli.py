@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "mirror",
     "tag",
     "extract",
+    "cluster",
 ]
 
 

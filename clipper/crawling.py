@@ -103,7 +103,12 @@ def run_crawls(jobs: list[tuple[str, dict]], overrides: dict | None = None) -> l
             reactor.stop()
         return result
 
-    from twisted.internet import reactor  # installed by CrawlerProcess
+    from scrapy.utils.reactor import install_reactor, is_reactor_installed
+
+    # The reactor Scrapy's settings ask for, installed before anything imports the default.
+    if not is_reactor_installed():
+        install_reactor(settings["TWISTED_REACTOR"], settings["ASYNCIO_EVENT_LOOP"])
+    from twisted.internet import reactor
 
     # Start only once the reactor runs: a job list that fails at once (an unknown spider,
     # a bad argument) would otherwise try to stop a reactor that has not started yet.

@@ -939,9 +939,10 @@ def _layer_trafilatura(text: str, url: str | None) -> dict[str, str]:
         return {}
     data = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
     body = data.get("text") or ""
+    # No date from here: trafilatura's date guess (htmldate) is a day without a time and
+    # takes a 수정 (modified) stamp when that is all the page prints.
     found = {
         "title": _norm(data.get("title") or ""),
-        "published": _norm(data.get("date") or ""),
         "body": "\n\n".join(_text_lines(body)) if body else "",
     }
     return {k: v for k, v in found.items() if v}

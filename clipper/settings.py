@@ -21,6 +21,14 @@ CLIPPER_RUN_KIND = "adhoc"
 # Crawl and process but store nothing (`clipper crawl --dry-run`).
 CLIPPER_DRY_RUN = False
 
+# --- Stories: syndicated copies become one story (clipper.stories) ------------------------
+# Shorter text's estimated overlap with the longer one needed to join a story.
+CLIPPER_STORY_THRESHOLD = 0.7
+# Copies must be published within this many days of each other.
+CLIPPER_STORY_WINDOW_DAYS = 7
+# Band hashes older than this are pruned from the index (0 keeps everything, for backfills).
+CLIPPER_STORY_INDEX_DAYS = 30
+
 # --- Relevance -----------------------------------------------------------------------------
 # Terms that make a story about small libraries; empty means clipper.relevance.DEFAULT_TERMS.
 CLIPPER_RELEVANCE_TERMS: list[str] = []
@@ -37,6 +45,7 @@ ITEM_PIPELINES = {
     "pipelines.clean.CleanTextPipeline": 200,
     "pipelines.boilerplate.BoilerplatePipeline": 250,
     "pipelines.repeats.RepeatedTextPipeline": 300,
+    "pipelines.stories.StorySignaturePipeline": 350,
     "pipelines.dates.PublishedDatePipeline": 400,
     "pipelines.outlet.OutletPipeline": 500,
     "pipelines.region.RegionPipeline": 600,

@@ -5,7 +5,7 @@ run automatically on first use). ``docs/schema.md`` documents every table.
 """
 
 from models.base import Base, UTCDateTime
-from models.tables import Article, CrawlRun, DroppedPage, Outlet, Sighting
 from models.stories import Story, StoryBand, StoryMember  # noqa: F401  (registers the tables)
+from models.tables import Article, CrawlRun, DroppedPage, Outlet, Sighting
 
 __all__ = ["Article", "Base", "CrawlRun", "DroppedPage", "Outlet", "Sighting", "UTCDateTime"]

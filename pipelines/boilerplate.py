@@ -6,9 +6,9 @@ Assumes ``pipelines.clean`` ran (normalised whitespace, paragraphs split by blan
 
 from __future__ import annotations
 
-from clipper.boilerplate import strip_boilerplate
 from itemadapter import ItemAdapter
 
+from clipper.boilerplate import strip_boilerplate
 from pipelines.base import Stage
 
 

@@ -5,9 +5,9 @@ Runs first. Assumes nothing; leaves plain text with paragraphs separated by a bl
 
 from __future__ import annotations
 
-from clipper.text import normalize_whitespace, strip_board_trailers
 from itemadapter import ItemAdapter
 
+from clipper.text import normalize_whitespace, strip_board_trailers
 from pipelines.base import Stage
 
 TEXT_FIELDS = ("title", "body", "published_raw", "outlet_raw", "region_tag", "author")

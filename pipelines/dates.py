@@ -6,9 +6,9 @@ An unparseable string leaves ``published`` empty and keeps the raw string; never
 
 from __future__ import annotations
 
-from clipper.dates import parse_date
 from itemadapter import ItemAdapter
 
+from clipper.dates import parse_date
 from pipelines.base import Stage
 
 

@@ -4,9 +4,9 @@ outlet registry; an unknown outlet is kept as written and counted.
 
 from __future__ import annotations
 
-from clipper.outlets import default_registry
 from itemadapter import ItemAdapter
 
+from clipper.outlets import default_registry
 from pipelines.base import Stage
 
 

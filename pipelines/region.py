@@ -7,9 +7,9 @@ region as a weak prior. No evidence → no region. Assumes ``pipelines.outlet`` 
 
 from __future__ import annotations
 
-from clipper.regions import tag_region
 from itemadapter import ItemAdapter
 
+from clipper.regions import tag_region
 from pipelines.base import Stage
 
 

@@ -8,9 +8,9 @@ excerpts may not repeat the term). Terms: ``CLIPPER_RELEVANCE_TERMS`` (default: 
 
 from __future__ import annotations
 
-from clipper.relevance import DEFAULT_TERMS, is_relevant
 from itemadapter import ItemAdapter
 
+from clipper.relevance import DEFAULT_TERMS, is_relevant
 from pipelines.base import Stage
 from pipelines.errors import OffTopic
 

@@ -6,9 +6,9 @@ handled by the near-duplicate stage.
 
 from __future__ import annotations
 
-from clipper.text import drop_repeated_paragraphs
 from itemadapter import ItemAdapter
 
+from clipper.text import drop_repeated_paragraphs
 from pipelines.base import Stage
 
 

@@ -15,7 +15,6 @@ import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
-from clipper.text import content_hash
 from itemadapter import ItemAdapter
 from scrapy.exceptions import NotConfigured
 from sqlalchemy import Connection, Engine, select
@@ -24,7 +23,9 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from clipper.crawling import close_crawl
 from clipper.db import DatabaseError, get_engine
+from clipper.text import content_hash
 from models import Article, DroppedPage, Outlet, Sighting
+from pipelines.stories import story_hook
 
 logger = logging.getLogger(__name__)
 
@@ -181,7 +182,7 @@ class StorePipeline:
     def open_spider(self):
         spider = self.crawler.spider
         try:
-            self.store = ArticleStore(get_engine(self.database_url))
+            self.store = ArticleStore(get_engine(self.database_url), hooks=[story_hook(self.crawler)])
         except DatabaseError as exc:
             logger.error("Cannot open the database: %s", exc)
             self.stats.set_value("clipper/store/error", str(exc))

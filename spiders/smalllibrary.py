@@ -12,13 +12,13 @@ import hashlib
 import re
 from dataclasses import dataclass
 from datetime import date
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import scrapy
 from lxml import html as lxml_html
 
 from clipper.items import ArticleItem
 from clipper.regions import split_title_tag
+from clipper.urls import canonical_link
 from spiders.base import ClipperSpider
 
 DETAIL_ID = re.compile(r"/helper/news/(\d+)(?:[/?#]|$)")
@@ -26,10 +26,9 @@ PAGE_PARAM = re.compile(r"[?&]currentPage=(\d+)")
 BOARD_DAY = re.compile(r"(?<!\d)(\d{4})\s*[.\-/]\s*(\d{1,2})\s*[.\-/]\s*(\d{1,2})(?!\w)")
 OUTLET = re.compile(r"매체명\s*:\s*(.*?)\s*(?=보도일\s*:|$)", re.M)
 PUBLISHED = re.compile(r"보도일\s*:\s*(\S*)")
-TRACKING_PREFIXES = ("utm_",)
-TRACKING_PARAMS = {"fbclid", "gclid", "igshid", "mc_cid", "mc_eid"}
 BLOCK_TAGS = {"p", "div", "li", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "table", "tr"}
 PAGE_SIZE = 10  # rows per list page
+CANONICAL_BASE = "https://www.smalllibrary.org"
 SKIP_TAGS = {"script", "style", "noscript", "iframe"}
 
 
@@ -48,21 +47,6 @@ def parse_board_day(text: str) -> date | None:
         return date(*(int(part) for part in match.groups()))
     except ValueError:
         return None
-
-
-def canonical_link(url: str) -> str:
-    """An original-article URL without tracking parameters or fragment; "" if not http(s)."""
-    parts = urlsplit((url or "").strip())
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return ""
-    query = [
-        (key, value)
-        for key, value in parse_qsl(parts.query, keep_blank_values=True)
-        if not key.lower().startswith(TRACKING_PREFIXES) and key.lower() not in TRACKING_PARAMS
-    ]
-    return urlunsplit(
-        (parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", urlencode(query), "")
-    )
 
 
 def clean_text(text: str) -> str:
@@ -121,7 +105,9 @@ class SmallLibrarySpider(ClipperSpider):
         return self._base_url
 
     def detail_url(self, post_id: int) -> str:
-        return f"{self.base_url}/helper/news/{post_id}"
+        """The post's identity: always on the board's own host, whichever host served it
+        (the offline mirror, a proxy), so a post is one sighting wherever it was fetched."""
+        return f"{CANONICAL_BASE}/helper/news/{post_id}"
 
     def list_request(self, page: int) -> scrapy.Request:
         return scrapy.Request(
@@ -200,7 +186,7 @@ class SmallLibrarySpider(ClipperSpider):
     def detail_request(self, row: ListRow, page: int) -> scrapy.Request:
         # Fetch the URL as the board links it (with its page), on the configured host.
         return scrapy.Request(
-            f"{row.source_url}?currentPage={page}",
+            f"{self.base_url}/helper/news/{row.board_id}?currentPage={page}",
             callback=self.parse_detail,
             cb_kwargs={"post_id": row.board_id, "source_url": row.source_url},
         )

@@ -10,7 +10,6 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -45,8 +44,10 @@ def test_crawl_into_database_twice_is_idempotent(mirror, database_url, engine):
     assert len(articles) >= 30
     assert "new" in first.stderr
     for article in articles:
-        assert article.title and article.body, article.url
-        assert "※" not in article.body and "전문은" not in article.body, article.url
+        assert article.title, article.url
+        assert article.body, article.url
+        assert "※" not in article.body, article.url
+        assert "전문은" not in article.body, article.url
         paragraphs = [p for p in article.body.split("\n\n") if p.strip()]
         assert len(paragraphs) == len(set(paragraphs)), f"repeated paragraph in {article.url}"
     dated = [a for a in articles if a.published is not None]
@@ -92,7 +93,8 @@ def test_export_jsonl_has_the_promised_keys(mirror, database_url, engine):
         assert len(rows) == len(conn.execute(select(Article.id)).all())
     assert all(set(row) == {"url", "title", "body", "published", "region", "outlet"} for row in rows)
     published = [datetime.fromisoformat(r["published"]) for r in rows if r["published"]]
-    assert published and all(p.utcoffset() is not None for p in published)
+    assert published
+    assert all(p.utcoffset() is not None for p in published)
     assert published == sorted(published, reverse=True)
 
 
@@ -101,8 +103,10 @@ def test_demo_twice_leaves_the_same_articles(tmp_path):
     first = clipper("demo", database_url=db, cwd=tmp_path)
     second = clipper("demo", database_url=db, cwd=tmp_path)
     total = [line for line in first.stdout.splitlines() if "articles stored" in line]
-    assert total and total == [l for l in second.stdout.splitlines() if "articles stored" in l]
-    assert "By region:" in first.stdout and "By outlet:" in first.stdout
+    assert total
+    assert total == [line for line in second.stdout.splitlines() if "articles stored" in line]
+    assert "By region:" in first.stdout
+    assert "By outlet:" in first.stdout
 
 
 def test_bad_arguments_are_clear_errors(mirror, tmp_path):
@@ -110,8 +114,11 @@ def test_bad_arguments_are_clear_errors(mirror, tmp_path):
     bad_since = clipper("crawl", "smalllibrary", "-a", "since=yesterday", database_url=db,
                         check=False)
     assert bad_since.returncode != 0
-    assert "since" in bad_since.stderr and "Traceback" not in bad_since.stderr
+    assert "since" in bad_since.stderr
+    assert "Traceback" not in bad_since.stderr
     unknown = clipper("crawl", "nosuchspider", database_url=db, check=False)
-    assert unknown.returncode != 0 and "no spider named" in unknown.stderr
+    assert unknown.returncode != 0
+    assert "no spider named" in unknown.stderr
     bad_url = clipper("export", database_url="notadb://", check=False)
-    assert bad_url.returncode != 0 and "Traceback" not in bad_url.stderr
+    assert bad_url.returncode != 0
+    assert "Traceback" not in bad_url.stderr

@@ -10,7 +10,14 @@ from click.testing import CliRunner
 from sqlalchemy import inspect
 
 from clipper.cli import main
-from clipper.db import alembic_config, create_db_engine, current_revision, downgrade, head_revision, upgrade
+from clipper.db import (
+    alembic_config,
+    create_db_engine,
+    current_revision,
+    downgrade,
+    head_revision,
+    upgrade,
+)
 from models import Base
 
 
@@ -29,7 +36,7 @@ def test_head_schema_matches_the_models(database_url):
     diff = [
         d
         for d in diff
-        if not (d[0] == "remove_table")
+        if d[0] != "remove_table"
         # pg_trgm search indexes are created by the search migration, not by models.
         and not (d[0] == "remove_index" and d[1].name.endswith("_trgm"))
     ]
@@ -58,7 +65,8 @@ def test_db_commands(database_url):
     result = runner.invoke(main, ["db", "current", "--database-url", database_url])
     assert f"current: {head_revision()}" in result.output
     result = runner.invoke(main, ["db", "downgrade", "base", "--database-url", database_url])
-    assert result.exit_code == 0 and "at None" in result.output
+    assert result.exit_code == 0
+    assert "at None" in result.output
 
 
 def test_unusable_url_is_a_clear_error():

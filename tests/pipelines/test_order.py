@@ -21,4 +21,4 @@ def test_every_stage_is_importable_and_documents_itself():
     for path in settings.ITEM_PIPELINES:
         cls = load_object(path)
         module = __import__(cls.__module__, fromlist=["_"])
-        assert module.__doc__ and len(module.__doc__.strip()) > 20, path
+        assert len((module.__doc__ or "").strip()) > 20, path

@@ -94,7 +94,8 @@ def test_boilerplate_takes_the_byline_as_author():
     body = "(수원=뉴스1) 홍길동 기자 = 수원시가 작은도서관을 열었다.\n\n홍길동 기자 hong@news1.kr"
     result, stats = run_stage(BoilerplatePipeline, item(body=body))
     assert result["author"] == "홍길동"
-    assert "hong@news1.kr" not in result["body"] and "수원=뉴스1" not in result["body"]
+    assert "hong@news1.kr" not in result["body"]
+    assert "수원=뉴스1" not in result["body"]
     assert result["body"].startswith("수원시가 작은도서관을 열었다")
     assert stats.get("clipper/boilerplate/author/from_byline") == 1
 

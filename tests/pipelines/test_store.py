@@ -112,9 +112,7 @@ def test_pipeline_batches_and_flushes_on_close(database_url):
     crawler.stats.open_spider()
     pipeline.open_spider()
     for n in range(7):
-        pipeline.process_item(ArticleItem(**{
-            k: v for k, v in make_item(n).items()
-        }))
+        pipeline.process_item(ArticleItem(**dict(make_item(n).items())))
     # Two full batches written, one item still buffered.
     assert count(pipeline.store.engine, Article) == 6
     pipeline.close_spider()

@@ -1,0 +1,80 @@
+"""``clipper browse``: explore the SQLite database in Datasette, with clipper's metadata
+(titles, descriptions, facets on region, outlet and day).
+
+Datasette reads SQLite files only; on PostgreSQL the command says so and stops.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+from sqlalchemy.engine import make_url
+
+from clipper.commands.options import database_option, open_engine
+
+METADATA = Path(__file__).resolve().parents[1] / "datasette" / "metadata.json"
+DATASETTE_HINT = "Datasette is not installed: .venv/bin/pip install datasette==0.65.5"
+
+
+def metadata_for(database: Path) -> dict:
+    """clipper's metadata, keyed by the database name Datasette derives (the file stem)."""
+    metadata = json.loads(METADATA.read_text(encoding="utf-8"))
+    metadata["databases"] = {database.stem: metadata["databases"]["clipper"]}
+    return metadata
+
+
+def datasette_command(database: Path, metadata: Path, host: str, port: int) -> list[str]:
+    return [
+        sys.executable, "-m", "datasette", "serve", str(database),
+        "--metadata", str(metadata), "--host", host, "--port", str(port),
+    ]  # fmt: skip
+
+
+@click.command("browse")
+@click.option("--port", type=click.IntRange(1, 65535), default=8001, show_default=True)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Interface to listen on (127.0.0.1: this machine only).",
+)
+@click.option(
+    "--get",
+    "get_path",
+    metavar="PATH",
+    hidden=True,
+    help="Fetch PATH once through Datasette, print it and exit (for checks).",
+)
+@database_option
+def command(port, host, get_path, database_url):
+    """Browse the database in Datasette (SQLite only), at http://HOST:PORT/."""
+    engine = open_engine(database_url)  # migrates, so the views exist
+    url = make_url(str(engine.url))
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        raise click.ClickException(
+            "Datasette serves SQLite files only, and this database is "
+            f"{url.get_backend_name()}. Query PostgreSQL with psql (the clippings, "
+            "daily_counts and story_summary views are there too), or `clipper export`."
+        )
+    if importlib.util.find_spec("datasette") is None:
+        raise click.ClickException(DATASETTE_HINT)
+    database = Path(url.database).resolve()
+    with tempfile.TemporaryDirectory(prefix="clipper-datasette-") as tmp:
+        metadata = Path(tmp) / "metadata.json"
+        metadata.write_text(json.dumps(metadata_for(database), ensure_ascii=False), "utf-8")
+        cmd = datasette_command(database, metadata, host, port)
+        if get_path:
+            cmd += ["--get", get_path]
+        else:
+            click.echo(f"Datasette on http://{host}:{port}/ (Ctrl-C stops it)", err=True)
+        try:
+            code = subprocess.call(cmd)
+        except KeyboardInterrupt:
+            code = 0
+    sys.exit(code)

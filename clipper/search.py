@@ -1,0 +1,134 @@
+"""Korean full-text search over article titles and bodies, on SQLite and PostgreSQL alike.
+
+Korean words take particles and compounds (마을작은도서관, 작은도서관에서), so search matches
+substrings, not whole words. SQLite uses the FTS5 ``trigram`` table ``articles_fts``
+(migration 0003); PostgreSQL uses ``ILIKE``, accelerated by the ``pg_trgm`` GIN indexes of
+the same migration. Trigrams need at least three characters: shorter terms (도서, 책) fall
+back to a plain substring match.
+
+The query is split on whitespace and every term must match (AND). User text reaches the
+database as bound parameters only; for FTS5 each term is quoted as a phrase, so ``"``,
+``AND`` or ``*`` in a query are searched for, never interpreted.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    and_,
+    bindparam,
+    case,
+    column,
+    literal_column,
+    or_,
+    select,
+    table,
+)
+
+from clipper.dates import KST
+from clipper.query import Filters
+from models import Article, Outlet
+
+# FTS5's trigram tokenizer cannot match a term of fewer characters than this.
+MIN_TRIGRAM_CHARS = 3
+SNIPPET_CHARS = 80
+
+_articles_fts = table("articles_fts", column("rowid"))
+
+
+def search_terms(query: str) -> list[str]:
+    """The distinct whitespace-separated terms of ``query``, in order."""
+    # PostgreSQL text cannot hold NUL, and no stored article contains one.
+    return list(dict.fromkeys(query.replace("\x00", " ").split()))
+
+
+def fts5_phrase(term: str) -> str:
+    """``term`` as an FTS5 string: double quotes are doubled, so nothing in it is syntax."""
+    return '"' + term.replace('"', '""') + '"'
+
+
+def _term_condition(term: str) -> ColumnElement[bool]:
+    # icontains with autoescape: % and _ in the term are matched literally (LIKE ESCAPE).
+    return or_(
+        Article.title.icontains(term, autoescape=True),
+        Article.body.icontains(term, autoescape=True),
+    )
+
+
+def match_condition(engine: Engine, terms: list[str]) -> ColumnElement[bool]:
+    """A WHERE condition true for articles whose title or body contains every term."""
+    conditions: list[ColumnElement[bool]] = []
+    if engine.dialect.name == "sqlite":
+        long_terms = [t for t in terms if len(t) >= MIN_TRIGRAM_CHARS]
+        if long_terms:
+            fts_query = " AND ".join(fts5_phrase(t) for t in long_terms)
+            matching = select(_articles_fts.c.rowid).where(
+                literal_column("articles_fts").op("MATCH")(bindparam("fts_query", fts_query))
+            )
+            conditions.append(Article.id.in_(matching))
+        conditions.extend(_term_condition(t) for t in terms if len(t) < MIN_TRIGRAM_CHARS)
+    else:
+        conditions.extend(_term_condition(t) for t in terms)
+    return and_(*conditions)
+
+
+def snippet(text: str, terms: list[str], width: int = SNIPPET_CHARS) -> str:
+    """About ``width`` characters of ``text`` around the first match of any term."""
+    text = " ".join(text.split())
+    if not text:
+        return ""
+    pattern = "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
+    found = re.search(pattern, text, re.IGNORECASE) if pattern else None
+    start = 0
+    if found:
+        # Centre the match, but never start before the text or run past its end.
+        start = max(0, min(found.start() - (width - len(found.group())) // 2, len(text) - width))
+    end = start + width
+    return ("…" if start > 0 else "") + text[start:end] + ("…" if end < len(text) else "")
+
+
+def search(
+    engine: Engine, query: str, filters: Filters | None = None, limit: int = 50
+) -> list[dict[str, Any]]:
+    """Articles matching every term of ``query``, title matches first, then newest.
+
+    Each hit has ``id``, ``url``, ``title``, ``published`` (aware, KST, or None), ``region``,
+    ``outlet``, ``title_match`` (every term is in the title) and ``snippet``.
+    """
+    terms = search_terms(query)
+    if not terms:
+        raise ValueError("empty search query")
+    title_match = and_(*(Article.title.icontains(t, autoescape=True) for t in terms))
+    title_rank = case((title_match, 1), else_=0)
+    stmt = (
+        select(
+            Article.id,
+            Article.url,
+            Article.title,
+            Article.body,
+            Article.published,
+            Article.region,
+            Outlet.name.label("outlet"),
+            title_rank.label("title_match"),
+        )
+        .outerjoin(Outlet, Article.outlet_id == Outlet.id)
+        .where(match_condition(engine, terms))
+        .order_by(title_rank.desc(), Article.published.desc().nulls_last(), Article.id.desc())
+        .limit(limit)
+    )
+    stmt = (filters or Filters()).apply(stmt)
+    hits = []
+    with engine.connect() as conn:
+        for row in conn.execute(stmt).mappings():
+            hit = dict(row)
+            body = hit.pop("body") or ""
+            hit["title_match"] = bool(hit["title_match"])
+            if hit["published"] is not None:
+                hit["published"] = hit["published"].astimezone(KST)
+            hit["snippet"] = snippet(body, terms)
+            hits.append(hit)
+    return hits

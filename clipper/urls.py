@@ -1,0 +1,166 @@
+"""Canonical URLs: one string per article, whatever link, host variant or tracking a page used.
+
+The store keys articles by ``url`` and sightings by ``source_url``, both canonical, so two
+links to one page must canonicalise to the same string. Rules, in order:
+
+- Only ``http``/``https`` URLs with a host have a canonical form; anything else gives ``""``
+  (callers fall back to another URL). A protocol-relative ``//host/path`` is read as https.
+- Scheme and host are lower-cased, default ports (``:80``/``:443``) and the fragment dropped.
+  The scheme is otherwise kept: http-only sites still exist, and the canonical URL should
+  stay a link a reader can open.
+- One leading ``www.``, ``m.`` or ``mobile.`` is stripped (when a dot remains): Korean outlets
+  serve the same article on the bare, ``www.`` and mobile hosts, and the bare host redirects
+  to the preferred one. ``www`` is stripped rather than added because adding it would invent
+  hosts for sites that have none.
+- Tracking parameters (:data:`TRACKING_PARAMS`, ``utm_*``) are dropped and the rest sorted;
+  blank values are kept (``page=`` may matter to an odd site).
+- Portals and the shared local-news CMS have one form per article, with only the identity:
+  Naver ``https://n.news.naver.com/mnews/article/{oid}/{aid}`` (from read.naver/read.nhn,
+  the mobile host, sports and entertainment hosts, ``/article/`` and ``/mnews/article/``),
+  Daum ``https://v.daum.net/v/{id}``, and the CMS ``…/news/articleView.html?idxno={n}``.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+__all__ = ["TRACKING_PARAMS", "canonical_link", "canonical_url", "daum_id", "naver_ids"]
+
+# Parameters that say who sent the reader, never which page it is. ``sid`` (Naver's section)
+# is not here: on other sites it can be an identity; Naver URLs are rebuilt from oid/aid.
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "msclkid",
+        "igshid",
+        "mc_cid",
+        "mc_eid",
+        "_ga",
+        "from",
+        "ref",
+        "sns",
+    }
+)
+TRACKING_PREFIXES = ("utm_",)
+# The older, smaller list canonical_link has always used.
+_BOARD_TRACKING = frozenset({"fbclid", "gclid", "igshid", "mc_cid", "mc_eid"})
+DROPPED_HOST_PREFIXES = ("www.", "m.", "mobile.")
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+NAVER_ARTICLE = "https://n.news.naver.com/mnews/article/{oid}/{aid}"
+DAUM_ARTICLE = "https://v.daum.net/v/{id}"
+# /mnews/article/001/0012345678, /article/001/…, /mnews/hotissue/article/…, sports/entertain
+# hosts' /article/{oid}/{aid}: the (oid, aid) pair is the article on every Naver host.
+_NAVER_PATH = re.compile(r"/article/(\d{3,4})/(\d{6,12})(?:/|$)")
+_NAVER_QUERY_PATHS = re.compile(r"/(?:main/)?read\.(?:naver|nhn)$|^/news(?:\.nhn)?$|/read$")
+_DIGITS = re.compile(r"^\d+$")
+_DAUM_PATH = re.compile(r"^/v/(\d{10,20})/?$")
+_CMS_PATH = re.compile(r"/news/articleView\.html$")
+
+
+def _split(url: str):
+    text = (url or "").strip()
+    if text.startswith("//"):
+        text = "https:" + text
+    try:
+        parts = urlsplit(text)
+        port = parts.port  # raises ValueError on a garbage port
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in DEFAULT_PORTS or not parts.hostname:
+        return None
+    return parts, port
+
+
+def _query(parts) -> list[tuple[str, str]]:
+    return parse_qsl(parts.query, keep_blank_values=True)
+
+
+def naver_ids(url: str) -> tuple[str, str] | None:
+    """``(oid, aid)`` of a Naver news article URL in any of its forms; None otherwise."""
+    split = _split(url)
+    if split is None:
+        return None
+    parts, _ = split
+    host = parts.hostname or ""
+    if not (host == "naver.com" or host.endswith(".naver.com")):
+        return None
+    match = _NAVER_PATH.search(parts.path)
+    if match:
+        return match.group(1), match.group(2)
+    if _NAVER_QUERY_PATHS.search(parts.path):
+        query = {key.lower(): value for key, value in _query(parts)}
+        oid, aid = query.get("oid", ""), query.get("aid", "")
+        if _DIGITS.match(oid) and _DIGITS.match(aid):
+            return oid, aid
+    return None
+
+
+def daum_id(url: str) -> str | None:
+    """The article id of a Daum news URL (``v.daum.net/v/{id}``); None otherwise."""
+    split = _split(url)
+    if split is None:
+        return None
+    parts, _ = split
+    host = parts.hostname or ""
+    if host not in ("v.daum.net", "m.v.daum.net", "news.v.daum.net"):
+        return None
+    match = _DAUM_PATH.match(parts.path)
+    return match.group(1) if match else None
+
+
+def _host(hostname: str) -> str:
+    for prefix in DROPPED_HOST_PREFIXES:
+        rest = hostname[len(prefix) :]
+        # "m.kr" stays: the rest must still be a domain with a dot in it.
+        if hostname.startswith(prefix) and "." in rest:
+            return rest
+    return hostname
+
+
+def canonical_url(url: str) -> str:
+    """The canonical form of ``url`` (see the module docstring); ``""`` if not http(s)."""
+    split = _split(url)
+    if split is None:
+        return ""
+    parts, port = split
+    ids = naver_ids(url)
+    if ids is not None:
+        return NAVER_ARTICLE.format(oid=ids[0], aid=ids[1])
+    daum = daum_id(url)
+    if daum is not None:
+        return DAUM_ARTICLE.format(id=daum)
+    scheme = parts.scheme.lower()
+    host = _host((parts.hostname or "").rstrip("."))
+    if port is not None and port != DEFAULT_PORTS[scheme]:
+        host = f"{host}:{port}"
+    query = [
+        (key, value)
+        for key, value in _query(parts)
+        if not key.lower().startswith(TRACKING_PREFIXES) and key.lower() not in TRACKING_PARAMS
+    ]
+    if _CMS_PATH.search(parts.path):
+        # The CMS's list links carry the search (sc_word, page, …): only idxno is identity.
+        idxno = [(key, value) for key, value in query if key.lower() == "idxno"]
+        query = idxno[:1] or query
+    return urlunsplit((scheme, host, parts.path or "/", urlencode(sorted(query)), ""))
+
+
+def canonical_link(url: str) -> str:
+    """A link without tracking parameters or fragment, otherwise as written; "" if not
+    http(s). The small-library board's original-article links go through this (moved here
+    from ``spiders.smalllibrary`` unchanged); new code should use :func:`canonical_url`."""
+    parts = urlsplit((url or "").strip())
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return ""
+    query = [
+        (key, value)
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+        if not key.lower().startswith(TRACKING_PREFIXES) and key.lower() not in _BOARD_TRACKING
+    ]
+    return urlunsplit(
+        (parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", urlencode(query), "")
+    )

@@ -1,0 +1,61 @@
+"""Story signatures: the MinHash signature of each article, for grouping syndicated copies
+into stories (``clipper.stories``).
+
+The CPU work happens here, per item: the signature goes to ``item.extra["minhash"]`` (a
+JSON-safe dict tagged with the signature scheme). The database work happens in the store's
+transaction: ``story_hook(crawler)`` gives the ``ArticleStore`` hook that puts every new or
+changed article in a story. Assumes the text was cleaned (``pipelines.clean``,
+``pipelines.boilerplate``, ``pipelines.repeats``); the signature normalises again anyway,
+so it also works on raw text.
+
+Settings: ``CLIPPER_STORY_THRESHOLD`` (similarity cut, default 0.7),
+``CLIPPER_STORY_WINDOW_DAYS`` (max days between two copies, default 7),
+``CLIPPER_STORY_INDEX_DAYS`` (days kept in the band index, default 30; 0 keeps all).
+"""
+
+from __future__ import annotations
+
+from itemadapter import ItemAdapter
+from scrapy.crawler import Crawler
+
+from clipper.stories import StoryConfig, StoryIndex, signature
+from pipelines.base import Stage
+
+
+def sign_item(item) -> bool:
+    """Put the signature in ``extra["minhash"]``; False when the text is empty."""
+    adapter = ItemAdapter(item)
+    sig = signature(adapter.get("title") or "", adapter.get("body") or "")
+    extra = adapter.get("extra")
+    if not isinstance(extra, dict):
+        extra = {}
+        adapter["extra"] = extra
+    extra["minhash"] = sig.to_json()
+    return sig.n_shingles > 0
+
+
+def story_hook(crawler: Crawler):
+    """The ``ArticleStore`` hook for this crawl, counting ``clipper/stories/articles/*``."""
+
+    def count(outcome: str, n: int) -> None:
+        if n:
+            crawler.stats.inc_value(f"clipper/stories/articles/{outcome}", n)
+
+    return StoryIndex(StoryConfig.from_settings(crawler.settings), count=count).assign
+
+
+class StorySignaturePipeline(Stage):
+    stage = "stories"
+
+    def __init__(self, crawler: Crawler):
+        super().__init__(crawler)
+        self.config = StoryConfig.from_settings(self.settings)
+
+    def store_hook(self):
+        """The store hook for this crawl (same as ``story_hook(crawler)``)."""
+        return story_hook(self.crawler)
+
+    def process_item(self, item):
+        signed = sign_item(item)
+        self.count("signature", "computed" if signed else "empty_text")
+        return item

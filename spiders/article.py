@@ -1,0 +1,188 @@
+"""Shared base for spiders that land on article pages (an outlet's or a portal's).
+
+A leaf spider finds article links on its listings (a search, a feed, a portal's results)
+and hands them to :meth:`ArticlePageSpider.article_request`; the page is then extracted by
+:meth:`ArticlePageSpider.parse_article` through the layered extractor
+(:func:`clipper.extract.extract_article`), which never returns nothing silently: every field
+is counted as ``clipper/extract/<field>/<layer>`` or ``clipper/extract/<field>/missing``, so
+a layout change that drops a site's selectors shows as a shift to the generic layers.
+
+``url`` vs ``source_url`` (one article, many sightings): ``source_url`` is the canonical URL
+of the page a spider fetched (the sighting; what ``known_urls`` checks), ``url`` the
+canonical URL of the article itself. On an outlet's own page both are the same. A portal
+page that names its publisher's original passes it as the ``url`` hint, so the portal copy and
+the outlet page (fetched by an outlet spider) are one article with two sightings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import scrapy
+
+from clipper.encoding import charset_from_content_type
+from clipper.extract import SiteRules, extract_article
+from clipper.items import ArticleItem
+from clipper.relevance import DEFAULT_TERMS
+from clipper.urls import canonical_url
+from spiders.base import ClipperSpider
+
+# Fields whose extraction layer is counted; "missing" when no layer found one.
+COVERAGE_FIELDS = ("title", "published", "author", "outlet", "body")
+# What search-driven spiders ask for when CLIPPER_KEYWORDS is empty: each keyword costs a
+# search per site, and these two name the topic in most headlines (see clipper.relevance).
+DEFAULT_KEYWORDS: tuple[str, ...] = DEFAULT_TERMS[:2]
+
+
+class ArticlePageSpider(ClipperSpider):
+    """Base for spiders that fetch article pages; subclasses set ``source_kind``."""
+
+    # "portal", "outlet" or "feed": what kind of page the spider's listings are.
+    source_kind = "outlet"
+    # Selectors for every page this spider fetches; None lets the extractor choose by host,
+    # URL shape (the local-news CMS) or markup (clipper.extract.rules_for).
+    site_rules: SiteRules | None = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Canonical page URLs requested in this crawl: a search and a feed often list the
+        # same article under different links (with and without the search parameters).
+        self._requested: set[str] = set()
+
+    # --- settings ------------------------------------------------------------------------
+
+    @property
+    def keywords(self) -> list[str]:
+        """What to search for: ``CLIPPER_KEYWORDS``, else :data:`DEFAULT_KEYWORDS`."""
+        configured = [k.strip() for k in self.settings.getlist("CLIPPER_KEYWORDS") if k.strip()]
+        return configured or list(DEFAULT_KEYWORDS)
+
+    @property
+    def filter_terms(self) -> list[str]:
+        """Terms that make a feed entry worth fetching: the relevance terms plus keywords.
+
+        Filtering a feed costs nothing, so it uses the whole relevance list, not only what
+        the spider searches for.
+        """
+        terms = self.settings.getlist("CLIPPER_RELEVANCE_TERMS") or list(DEFAULT_TERMS)
+        return list(dict.fromkeys([*terms, *self.keywords]))
+
+    def count(self, key: str, value: int = 1) -> None:
+        """Increment ``clipper/<spider>/<key>``."""
+        self.crawler.stats.inc_value(f"clipper/{self.name}/{key}", value)
+
+    # --- requests ------------------------------------------------------------------------
+
+    def article_request(
+        self,
+        url: str,
+        *,
+        source_url: str | None = None,
+        meta_item: dict[str, Any] | None = None,
+        priority: int = 0,
+        callback=None,
+        errback=None,
+        known: set[str] | None = None,
+    ) -> scrapy.Request | None:
+        """A request for the article page ``url``, or None when it need not be fetched.
+
+        ``source_url`` is the sighting's identity (default: the canonical form of ``url``);
+        it is skipped when the store already knows it (unless ``full``; counted as
+        ``article/skipped_known``) or was already requested in this crawl
+        (``article/skipped_duplicate``). ``meta_item`` holds hints from the listing, passed
+        to :meth:`parse_article` as keyword arguments (``outlet_raw``, ``published_raw``,
+        ``title``, ``url``, …). The page itself is fetched as linked: the canonical form is
+        an identity and may not be served (a stripped ``www.``). A listing that looked its
+        page's URLs up at once (:meth:`is_known`) passes the result as ``known``, saving a
+        database query per article.
+        """
+        source = source_url or canonical_url(url)
+        if not source:
+            self.count("article/bad_url")
+            return None
+        if source in self._requested:
+            self.count("article/skipped_duplicate")
+            return None
+        self._requested.add(source)
+        if known is None:
+            known = self.is_known([source])
+        if source in known:
+            self.count("article/skipped_known")
+            return None
+        return scrapy.Request(
+            url,
+            callback=callback or self.parse_article,
+            errback=errback,
+            priority=priority,
+            cb_kwargs={**(meta_item or {}), "source_url": source},
+        )
+
+    def is_known(self, urls: list[str]) -> set[str]:
+        """The canonical forms of ``urls`` the store knows (empty on a full crawl)."""
+        canonical = [c for c in (canonical_url(u) for u in urls) if c]
+        return set() if self.full or not canonical else self.known_urls(canonical)
+
+    # --- article pages -------------------------------------------------------------------
+
+    def parse_article(
+        self,
+        response,
+        *,
+        source_url: str | None = None,
+        url: str | None = None,
+        outlet_raw: str = "",
+        published_raw: str = "",
+        published: datetime | None = None,
+        title: str = "",
+        author: str = "",
+        region_tag: str = "",
+        extra: dict[str, Any] | None = None,
+    ) -> Iterator[ArticleItem]:
+        """Extract the article on ``response`` into one item.
+
+        Hints come from the listing: ``url`` (the original article, when the fetched page is
+        a portal's copy), ``outlet_raw`` (wins over the page: a listing names its outlet
+        more reliably than a page's copyright line), and ``title``/``published_raw``/
+        ``published``/``author``, which only fill what the page lacks.
+        """
+        fetched = canonical_url(response.url)
+        declared = charset_from_content_type(response.headers.get("Content-Type"))
+        found = extract_article(
+            response.body,
+            response.url,
+            declared_encoding=declared,
+            site_rules=self.site_rules,
+            now=self.now(),
+        )
+        self.record_coverage(found.fields_from)
+        if found.published is not None:
+            published_raw, published = found.published_raw, found.published
+        yield ArticleItem(
+            url=canonical_url(url or "") or fetched,
+            source_url=source_url or fetched,
+            spider=self.name,
+            fetched_at=self.now(),
+            title=found.title or title,
+            body=found.body,
+            published_raw=published_raw,
+            published=published,
+            outlet_raw=outlet_raw or found.outlet,
+            region_tag=region_tag,
+            author=found.author or author,
+            html_hash=hashlib.sha1(response.body).hexdigest(),
+            extra={
+                "source_kind": self.source_kind,
+                "encoding": found.encoding,
+                "fields_from": dict(found.fields_from),
+                **(extra or {}),
+            },
+        )
+
+    def record_coverage(self, fields_from: dict[str, str]) -> None:
+        """Count which layer gave each field: ``clipper/extract/<field>/<layer|missing>``."""
+        stats = self.crawler.stats
+        for name in COVERAGE_FIELDS:
+            stats.inc_value(f"clipper/extract/{name}/{fields_from.get(name, 'missing')}")

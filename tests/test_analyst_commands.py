@@ -1,0 +1,258 @@
+"""The analyst commands end to end through the CLI, on SQLite and PostgreSQL: search, export
+(jsonl, csv with BOM, parquet), stats, report and browse."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from test_search import ARTICLES, seed
+
+from clipper.cli import main
+from clipper.commands.browse import metadata_for
+from clipper.report import display_width
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def seeded(engine, database_url):
+    return database_url, seed(engine)
+
+
+def run(*args, env=None):
+    return CliRunner().invoke(main, [str(a) for a in args], env=env)
+
+
+@pytest.mark.parametrize(
+    ("args", "expected_urls"),
+    [
+        (["마을작은도서관"], [ARTICLES["suwon"][5]]),
+        (["작은도서관", "--region", "서울"], [ARTICLES["seoul"][5]]),
+        (["작은도서관", "--outlet", "부산일보"], [ARTICLES["busan"][5]]),
+        (["작은도서관", "--since", "2025-03-02", "--until", "2025-03-02"],
+         [ARTICLES["seoul"][5], ARTICLES["busan"][5]]),
+        (["작은도서관", "--limit", "1"], [ARTICLES["suwon"][5]]),
+        (['"AND" OR', "--region", "전국"], []),
+        (["도서"], [ARTICLES[k][5] for k in ("suwon", "hostile", "seoul", "old", "undated", "busan")]),
+    ],
+)  # fmt: skip
+def test_search_json(seeded, args, expected_urls):
+    database_url, _ = seeded
+    result = run("search", *args, "--json", "--database-url", database_url)
+    assert result.exit_code == 0, result.output
+    hits = json.loads(result.stdout)
+    assert [h["url"] for h in hits] == expected_urls
+    for hit in hits:
+        assert set(hit) >= {"id", "url", "title", "published", "region", "outlet", "snippet"}
+        if hit["published"]:
+            assert hit["published"].endswith("+09:00")
+
+
+def test_search_table_fits_the_terminal(seeded):
+    database_url, _ = seeded
+    result = run("search", "작은도서관", "--database-url", database_url, env={"COLUMNS": "72"})
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["날짜", "지역", "매체", "제목"]
+    assert len(lines) == 2 + 6
+    assert all(display_width(line) <= 72 for line in lines)
+    assert lines[2].startswith("2025-03-03  경기  경기일보")
+    assert "수원 마을작은도서관 개관식 열려" in lines[2]
+    # The long hostile title is cut with an ellipsis, not wrapped.
+    assert lines[3].endswith("…")
+    assert "6 matches" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["   "], "empty"),
+        (["x", "--since", "2025-13-01"], "YYYY-MM-DD"),
+        (["x", "--limit", "0"], "0"),
+    ],
+)
+def test_search_rejects_bad_input(database_url, args, message):
+    result = run("search", *args, "--database-url", database_url)
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_search_without_hits(seeded):
+    database_url, _ = seeded
+    result = run("search", "없는말입니다", "--database-url", database_url)
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert "no matches" in result.stderr
+
+
+# (filter options, expected article keys)
+EXPORT_CASES = [
+    ([], {"suwon", "seoul", "busan", "hostile", "undated", "old"}),
+    (["--region", "경기"], {"suwon"}),
+    (["--since", "2025-03-03"], {"suwon", "hostile"}),
+    (["--until", "2025-03-01"], {"old"}),
+]
+
+
+def test_export_formats_with_filters(seeded, tmp_path, subtests):
+    database_url, _ = seeded
+    for fmt in ("jsonl", "csv", "parquet"):
+        for i, (filters, expected) in enumerate(EXPORT_CASES):
+            with subtests.test(fmt=fmt, filters=filters):
+                check_export(database_url, tmp_path / f"out{i}.{fmt}", fmt, filters, expected)
+
+
+def check_export(database_url, out, fmt, filters, expected):
+    extra = ["--bom"] if fmt == "csv" else []
+    result = run("export", "--format", fmt, "--out", out, *extra, *filters,
+                 "--database-url", database_url)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert f"exported {len(expected)} articles" in result.stderr
+    if fmt == "jsonl":
+        rows = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    elif fmt == "csv":
+        raw = out.read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf")  # Excel needs the BOM to read UTF-8
+        rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    else:
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(out)
+        assert str(table.schema.field("published").type) == "timestamp[us, tz=Asia/Seoul]"
+        rows = table.to_pylist()
+    by_url = {r["url"]: r for r in rows}
+    assert set(by_url) == {ARTICLES[k][5] for k in expected}
+    for key in expected:
+        title, body, outlet, region, published, url = ARTICLES[key]
+        row = by_url[url]
+        assert (row["title"], row["body"], row["region"] or None, row["outlet"] or None) == (
+            title, body, region, outlet,
+        )  # fmt: skip
+        got = row["published"]
+        if fmt != "parquet":
+            got = datetime.fromisoformat(got) if got else None
+        assert got == published
+
+
+def test_export_parquet_needs_out_and_empty_exports_are_valid(seeded, tmp_path):
+    database_url, _ = seeded
+    result = run("export", "--format", "parquet", "--database-url", database_url)
+    assert result.exit_code == 2
+    assert "--out" in result.output
+    out = tmp_path / "empty.parquet"
+    result = run("export", "--format", "parquet", "--out", out, "--region", "세종",
+                 "--database-url", database_url)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    import pyarrow.parquet as pq
+
+    assert pq.read_table(out).num_rows == 0
+
+
+def test_export_csv_bom_on_stdout(seeded):
+    database_url, _ = seeded
+    result = run("export", "--format", "csv", "--bom", "--region", "경기",
+                 "--database-url", database_url)  # fmt: skip
+    assert result.exit_code == 0
+    assert result.stdout.startswith("\ufeffurl,title,body,published,region,outlet")
+    assert "수원 마을작은도서관 개관식 열려" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            ["--by", "region"],
+            {"region": {"서울": 1, "부산": 1, "경기": 1, "제주": 1, "전국": 1, None: 1}},
+        ),
+        (["--by", "month", "--region", "제주"], {"month": {"2025-01": 1}}),
+        (
+            ["--by", "outlet", "--since", "2025-03-03"],
+            {"outlet": {"경기일보": 1, "전국<b>매체</b>": 1}},
+        ),
+        (["--since", "2026-01-01"], {"region": {}, "outlet": {}, "month": {}}),
+    ],
+)
+def test_stats_json(seeded, args, expected):
+    database_url, _ = seeded
+    result = run("stats", *args, "--json", "--database-url", database_url)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert {k: {r["key"]: r["n"] for r in rows} for k, rows in data.items()} == expected
+
+
+def test_stats_tables(seeded):
+    database_url, _ = seeded
+    result = run("stats", "--database-url", database_url)
+    assert result.exit_code == 0, result.output
+    blocks = result.stdout.split("\n\n")
+    assert [b.split()[0] for b in blocks] == ["지역", "매체", "월(KST)"]
+    region_lines = blocks[0].splitlines()
+    assert region_lines[2].split() == ["서울", "1"]
+    assert region_lines[-2].split() == ["(미상)", "1"]
+    assert region_lines[-1].split() == ["합계", "6"]
+
+
+@pytest.mark.parametrize("fmt", ["html", "md"])
+def test_report_command(seeded, tmp_path, fmt):
+    database_url, _ = seeded
+    out = tmp_path / f"report.{fmt}"
+    result = run("report", "--date", "2025-03-03", "--days", "2", "--format", fmt,
+                 "--out", out, "--database-url", database_url)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "4 stories" in result.stderr
+    page = out.read_text("utf-8")
+    headings = ["서울", "부산", "경기", "전국"]
+    if fmt == "html":
+        found = [page.index(f'<section class="region" data-region="{r}">') for r in headings]
+        assert "<script" not in page
+    else:
+        found = [page.index(f"\n## {r} (1)") for r in headings]
+    assert found == sorted(found)
+    assert "2025-03-02 ~ 2025-03-03" in page
+    assert "주민 북카페 새단장" in page
+    assert "작은도서관 지원 조례 제정" not in page
+
+
+def test_report_to_stdout_and_bad_date(seeded):
+    database_url, _ = seeded
+    result = run("report", "--date", "2025-03-02", "--format", "md", "--database-url", database_url)
+    assert result.exit_code == 0
+    assert result.stdout.startswith("# 뉴스 클리핑 2025-03-02 (KST)")
+    result = run("report", "--date", "3/2", "--database-url", database_url)
+    assert result.exit_code == 2
+    assert "YYYY-MM-DD" in result.output
+
+
+def test_browse(seeded):
+    database_url, _ = seeded
+    if not database_url.startswith("sqlite"):
+        result = run("browse", "--database-url", database_url)
+        assert result.exit_code == 1
+        assert "Datasette serves SQLite files only" in result.output
+        return
+    pytest.importorskip("datasette")
+    path = "/clipper/clippings.json?_shape=objects&_facet=region&region=경기"
+    result = subprocess.run(
+        [sys.executable, "-m", "clipper", "browse", "--get", path, "--database-url", database_url],
+        capture_output=True, text=True, timeout=120, cwd=REPO,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    data = json.loads(result.stdout)
+    assert [r["url"] for r in data["rows"]] == [ARTICLES["suwon"][5]]
+    assert data["rows"][0]["published_day"] == "2025-03-03"
+    assert "region" in data["facet_results"]
+
+
+def test_metadata_follows_the_database_file_name():
+    metadata = metadata_for(Path("/somewhere/my-news.sqlite"))
+    assert list(metadata["databases"]) == ["my-news"]
+    tables = metadata["databases"]["my-news"]["tables"]
+    assert {"region", "outlet"} <= {f for f in tables["clippings"]["facets"] if isinstance(f, str)}
