@@ -27,13 +27,18 @@ def _pairs(values: tuple[str, ...], flag: str) -> dict[str, str]:
 @click.option("-s", "settings", multiple=True, metavar="NAME=VALUE",
               help="Override a setting, e.g. -s CLIPPER_STORE_BATCH_SIZE=10.")
 @click.option("--dry-run", is_flag=True, help="Crawl and process, but store nothing.")
+@click.option("--as-nightly", is_flag=True,
+              help="Record this run as a nightly one (it then moves the nightly's incremental "
+                   "state); by default an ad hoc run never does.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Also write the items to this feed file (.jsonl, .csv, …).")
-def command(spider, spider_args, settings, dry_run, output):
+def command(spider, spider_args, settings, dry_run, as_nightly, output):
     """Run one spider now and store what it finds."""
     overrides = _pairs(settings, "-s")
     if dry_run:
         overrides["CLIPPER_DRY_RUN"] = True
+    if as_nightly:
+        overrides["CLIPPER_RUN_KIND"] = "nightly"
     if output:
         overrides["FEEDS"] = {output: {"format": _feed_format(output), "encoding": "utf-8"}}
     results = run_crawls([(spider, _pairs(spider_args, "-a"))], overrides)

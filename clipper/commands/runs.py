@@ -6,6 +6,7 @@ import json
 
 import click
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from clipper.commands.options import database_option, open_engine
 from clipper.health import coverage
@@ -43,8 +44,8 @@ def command(limit, spider, as_json, database_url):
     stmt = select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit)
     if spider:
         stmt = stmt.where(CrawlRun.spider == spider)
-    with engine.connect() as conn:
-        runs = [run_record(r) for r in conn.execute(stmt).scalars()]
+    with Session(engine) as session:
+        runs = [run_record(r) for r in session.scalars(stmt)]
     if as_json:
         click.echo(json.dumps(runs, ensure_ascii=False, indent=2))
         return
