@@ -38,6 +38,30 @@ CLIPPER_KEEP_OFFTOPIC = False
 # --- Sources -------------------------------------------------------------------------------
 # Base URL of the small-library news board; tests and the demo point it at the local mirror.
 CLIPPER_SMALLLIBRARY_BASE_URL = "https://www.smalllibrary.org"
+# What search-driven spiders search for (one search per keyword and site); empty means the
+# first two relevance terms, 작은도서관 and 마을도서관 (spiders.article.DEFAULT_KEYWORDS).
+CLIPPER_KEYWORDS: list[str] = []
+# Local-news CMS outlets (spider localnews) and outlet feeds (spider rss): paths to CSV files
+# in the shipped format (clipper/data/localnews_sites.csv, clipper/data/rss_feeds.csv);
+# empty means the shipped lists. Adding an outlet is a row in such a file, no code.
+CLIPPER_LOCALNEWS_SITES = ""
+CLIPPER_RSS_FEEDS = ""
+# Portals (spiders naver_news, daum_news, google_news): the real endpoints. The Naver Search API
+# keys are NAVER_CLIENT_ID / NAVER_CLIENT_SECRET in the environment, read by the spider only
+# (never settings: Scrapy logs the settings at start-up).
+# Naver's news search result pages (used when no API keys are set).
+CLIPPER_NAVER_SEARCH_URL = "https://search.naver.com/search.naver"
+# Naver's Search API endpoint for news (used when the keys are set).
+CLIPPER_NAVER_API_URL = "https://openapi.naver.com/v1/search/news.json"
+# Daum's search page (w=news).
+CLIPPER_DAUM_SEARCH_URL = "https://search.daum.net/search"
+# Google News; its RSS search is /rss/search below it.
+CLIPPER_GOOGLE_NEWS_URL = "https://news.google.com"
+# Follow Google News' opaque links to the article (off: store the sighting alone).
+CLIPPER_GOOGLE_NEWS_FOLLOW = True
+# Send every portal request to {this}/{host}{path} instead ("": the real hosts). The offline
+# mirror serves all portal hosts below one base; identities stay the real portal URLs.
+CLIPPER_PORTAL_MIRROR_URL = ""
 
 # --- Item pipelines: ONE documented order (docs/pipelines.md; a test checks they agree) ----
 # Gapped priorities by stage: clean -> dedupe -> tag -> validate -> store.
@@ -89,6 +113,22 @@ DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+
+# --- Security (clipper.security, docs/operations.md) ---------------------------------------
+# Scraped pages are untrusted: links and redirects to loopback, private and link-local
+# addresses (cloud metadata at 169.254.169.254) and to hosts outside a spider's
+# allowed_domains are refused. Replaces Scrapy's offsite middleware (same priority), since
+# it also lets the configured mirror host through.
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "clipper.security.AddressGuardMiddleware": 50,
+}
+# Private hosts the crawler may fetch: "host" (any port) or "host:port". The host:port of
+# every http(s) URL in a CLIPPER_*_URL setting (the mirror in tests and the demo) is allowed
+# without being listed here.
+CLIPPER_ALLOWED_PRIVATE_HOSTS: list[str] = []
+# Also refuse host names that resolve to a private address (one cached lookup per host).
+CLIPPER_SECURITY_RESOLVE_DNS = True
 
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_FORMATTER = "clipper.logformatter.ClipperLogFormatter"

@@ -25,7 +25,14 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-__all__ = ["TRACKING_PARAMS", "canonical_link", "canonical_url", "daum_id", "naver_ids"]
+__all__ = [
+    "TRACKING_PARAMS",
+    "canonical_link",
+    "canonical_url",
+    "daum_id",
+    "declared_canonical",
+    "naver_ids",
+]
 
 # Parameters that say who sent the reader, never which page it is. ``sid`` (Naver's section)
 # is not here: on other sites it can be an identity; Naver URLs are rebuilt from oid/aid.
@@ -147,6 +154,37 @@ def canonical_url(url: str) -> str:
         idxno = [(key, value) for key, value in query if key.lower() == "idxno"]
         query = idxno[:1] or query
     return urlunsplit((scheme, host, parts.path or "/", urlencode(sorted(query)), ""))
+
+
+def _same_site(host: str, other: str) -> bool:
+    return bool(host) and (other == host or other.endswith("." + host))
+
+
+def declared_canonical(fetched: str, declared: str, site_domain: str = "") -> str:
+    """The canonical form of the URL a page declares for itself (``<link rel=canonical>``,
+    ``og:url``), or ``""`` when it cannot be trusted.
+
+    Pages get this wrong often enough (every page pointing at the home page, a staging
+    host, another article) that the declared URL is taken only when it is a page, not a
+    site root; lies on the fetched page's host or on ``site_domain`` (the publisher's domain
+    from the source's data, for a page fetched from a mirror or another host); and keeps
+    the fetched page's CMS ``idxno``. It then names the article, whatever host, port or
+    link the page was fetched through.
+    """
+    own = canonical_url(declared)
+    here = canonical_url(fetched)
+    if not own or not here:
+        return ""
+    own_parts, here_parts = urlsplit(own), urlsplit(here)
+    if own_parts.path in ("", "/"):
+        return ""
+    domain = _host(site_domain.strip().lower().rstrip("."))
+    if own_parts.netloc != here_parts.netloc and not _same_site(domain, own_parts.hostname or ""):
+        return ""
+    idxno = dict(parse_qsl(here_parts.query)).get("idxno")
+    if idxno and dict(parse_qsl(own_parts.query)).get("idxno") != idxno:
+        return ""
+    return own
 
 
 def canonical_link(url: str) -> str:

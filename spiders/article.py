@@ -20,14 +20,17 @@ import hashlib
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
+from urllib.parse import urljoin
 
 import scrapy
+from parsel import Selector
 
-from clipper.encoding import charset_from_content_type
+from clipper.dates import parse_date
+from clipper.encoding import charset_from_content_type, response_text
 from clipper.extract import SiteRules, extract_article
 from clipper.items import ArticleItem
-from clipper.relevance import DEFAULT_TERMS
-from clipper.urls import canonical_url
+from clipper.relevance import DEFAULT_TERMS, match_terms
+from clipper.urls import canonical_url, declared_canonical
 from spiders.base import ClipperSpider
 
 # Fields whose extraction layer is counted; "missing" when no layer found one.
@@ -69,6 +72,20 @@ class ArticlePageSpider(ClipperSpider):
         """
         terms = self.settings.getlist("CLIPPER_RELEVANCE_TERMS") or list(DEFAULT_TERMS)
         return list(dict.fromkeys([*terms, *self.keywords]))
+
+    def wants_entry(self, text: str, published_raw: str = "", *, stat: str = "entries") -> bool:
+        """Whether a feed entry (its title and summary as ``text``) is worth fetching: dated
+        inside ``since``/``until`` (undated passes) and naming one of :attr:`filter_terms`.
+        Counted as ``clipper/<spider>/<stat>/{matched,unmatched,outside_window}``."""
+        published = parse_date(published_raw, self.now()) if published_raw else None
+        if not self.in_window(published.date() if published else None):
+            self.count(f"{stat}/outside_window")
+            return False
+        if not match_terms(text, self.filter_terms):
+            self.count(f"{stat}/unmatched")
+            return False
+        self.count(f"{stat}/matched")
+        return True
 
     def count(self, key: str, value: int = 1) -> None:
         """Increment ``clipper/<spider>/<key>``."""
@@ -139,12 +156,17 @@ class ArticlePageSpider(ClipperSpider):
         title: str = "",
         author: str = "",
         region_tag: str = "",
+        site_domain: str = "",
         extra: dict[str, Any] | None = None,
     ) -> Iterator[ArticleItem]:
         """Extract the article on ``response`` into one item.
 
-        Hints come from the listing: ``url`` (the original article, when the fetched page is
-        a portal's copy), ``outlet_raw`` (wins over the page: a listing names its outlet
+        The article's ``url`` is the ``url`` hint (the original article, when the fetched
+        page is a portal's copy), else the URL the page declares for itself when it can be
+        trusted (:func:`clipper.urls.declared_canonical`; ``site_domain`` is the publisher's
+        domain from the source's data), else the fetched page's canonical URL.
+
+        Other hints come from the listing: ``outlet_raw`` (wins over the page: a listing names its outlet
         more reliably than a page's copyright line), and ``title``/``published_raw``/
         ``published``/``author``, which only fill what the page lacks.
         """
@@ -158,11 +180,14 @@ class ArticlePageSpider(ClipperSpider):
             now=self.now(),
         )
         self.record_coverage(found.fields_from)
+        own = declared_canonical(response.url, self._declared_url(response), site_domain)
+        if own and own != fetched and not url:
+            self.count("article/url_declared")
         if found.published is not None:
             published_raw, published = found.published_raw, found.published
         yield ArticleItem(
-            url=canonical_url(url or "") or fetched,
-            source_url=source_url or fetched,
+            url=canonical_url(url or "") or own or fetched,
+            source_url=canonical_url(source_url or "") or fetched,
             spider=self.name,
             fetched_at=self.now(),
             title=found.title or title,
@@ -180,6 +205,15 @@ class ArticlePageSpider(ClipperSpider):
                 **(extra or {}),
             },
         )
+
+    @staticmethod
+    def _declared_url(response) -> str:
+        """The page's own ``<link rel=canonical>`` (else ``og:url``), absolute; "" if none."""
+        sel = Selector(text=response_text(response))
+        href = sel.css("link[rel~='canonical']::attr(href)").get("") or sel.css(
+            "meta[property='og:url']::attr(content)"
+        ).get("")
+        return urljoin(response.url, href.strip()) if href.strip() else ""
 
     def record_coverage(self, fields_from: dict[str, str]) -> None:
         """Count which layer gave each field: ``clipper/extract/<field>/<layer|missing>``."""

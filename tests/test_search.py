@@ -264,7 +264,10 @@ def _search_objects(engine) -> set[str]:
             )
         else:
             rows = conn.execute(
-                text("SELECT indexname FROM pg_indexes WHERE indexname LIKE '%trgm'")
+                text(
+                    "SELECT indexname FROM pg_indexes"
+                    " WHERE indexname LIKE '%trgm' AND schemaname = current_schema()"
+                )
             )
         names.update(rows.scalars())
     return names

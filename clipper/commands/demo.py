@@ -1,16 +1,20 @@
 """``clipper demo``: the product working offline. Starts the local mirror of the sources on
-127.0.0.1, crawls it into the configured database (SQLite by default) and prints a summary."""
+127.0.0.1, crawls every source it serves (``clipper.mirror.DEMO_SOURCES``) into the
+configured database (SQLite by default) and prints a summary."""
 
 from __future__ import annotations
 
 import sys
+import tempfile
+from pathlib import Path
 
 import click
 from sqlalchemy import func, select
 
 from clipper.commands.options import database_option, open_engine
 from clipper.crawling import run_crawls
-from clipper.mirror import MirrorServer
+from clipper.locking import AlreadyRunning, nightly_lock
+from clipper.mirror import MirrorServer, demo_jobs
 from models import Article, Outlet
 
 # The mirror is local: no need to be polite to it, and robots.txt is ours.
@@ -21,18 +25,47 @@ DEMO_SETTINGS = {
 }
 
 
+DEFAULT_PORT = 8800
+
+
+def _start_mirror(port: int | None) -> MirrorServer:
+    """The mirror on ``port``; by default on 8800, so repeated demos see the same URLs (and
+    the second one finds everything stored), else on any free port."""
+    if port is not None:
+        return MirrorServer(port=port).start()
+    try:
+        return MirrorServer(port=DEFAULT_PORT).start()
+    except OSError:
+        click.echo(
+            f"Port {DEFAULT_PORT} is busy: serving the mirror on another port (mirror pages "
+            "then count as newly seen pages).",
+            err=True,
+        )
+        return MirrorServer(port=0).start()
+
+
 @click.command("demo")
-@click.option("--port", default=0, show_default="a free port", help="Port for the mirror.")
+@click.option("--port", type=int, default=None, show_default=f"{DEFAULT_PORT}, else a free one",
+              help="Port for the mirror.")
 @database_option
 def command(port, database_url):
-    """Crawl the bundled offline mirror into the database and summarise what was stored."""
+    """Crawl the bundled offline mirror into the database the way the nightly run does
+    (incremental, under the nightly lock, recorded in crawl_runs) and summarise it."""
     engine = open_engine(database_url)
-    with MirrorServer(port=port) as mirror:
-        click.echo(f"Serving the offline mirror at {mirror.url}", err=True)
-        overrides = dict(DEMO_SETTINGS, CLIPPER_SMALLLIBRARY_BASE_URL=mirror.board_url)
-        if database_url:
-            overrides["CLIPPER_DATABASE_URL"] = database_url
-        results = run_crawls([("smalllibrary", {})], overrides)
+    mirror = _start_mirror(port)
+    try:
+        with tempfile.TemporaryDirectory() as workdir, nightly_lock(engine):
+            click.echo(f"Serving the offline mirror at {mirror.url}", err=True)
+            # Sources listed in CSV files (local-news sites, feeds) get a CSV of mirror URLs.
+            jobs, sources = demo_jobs(mirror.url, Path(workdir))
+            overrides = {**DEMO_SETTINGS, **sources, "CLIPPER_RUN_KIND": "nightly"}
+            if database_url:
+                overrides["CLIPPER_DATABASE_URL"] = database_url
+            results = run_crawls(jobs, overrides)
+    except AlreadyRunning as exc:
+        raise click.ClickException(f"not started: {exc}") from None
+    finally:
+        mirror.stop()
     for result in results:
         click.echo(result.summary_line())
     _print_summary(engine)

@@ -1,14 +1,17 @@
 """A local HTTP mirror of the sources, for tests and ``clipper demo``.
 
 One real HTTP server on 127.0.0.1 serves every source under its own path prefix
-(``/smalllibrary`` for the small-library board); ``ROUTES`` maps a prefix to a handler that
-renders a path below it. A handler gets the path below its prefix, the query (first value of
-each parameter) and the base URL the client used for that prefix, and returns HTML or None
-for a 404.
+(``/smalllibrary`` for the small-library board, ``/localnews`` …); ``clipper.mirror.ROUTES``
+maps a prefix to a handler that renders a path below it. A handler gets the path below its
+prefix, the query (first value of each parameter) and the base URL the client used for that
+prefix, and returns HTML as ``str`` (served as UTF-8), a ``(content_type, bytes)`` pair (feeds,
+EUC-KR pages), or None for a 404.
 """
 
 from __future__ import annotations
 
+import functools
+import importlib
 import threading
 from collections.abc import Callable, Mapping
 from http import HTTPStatus
@@ -17,11 +20,21 @@ from urllib.parse import parse_qs, urlsplit
 
 from clipper.mirror import board
 
-Handler = Callable[[str, Mapping[str, str], str], str | None]
+Page = str | tuple[str, bytes]
+Handler = Callable[[str, Mapping[str, str], str], Page | None]
 
-ROUTES: dict[str, Handler] = {
-    board.PREFIX: board.handle,
-}
+
+@functools.cache
+def routes() -> dict[str, Handler]:
+    """The handlers of ``clipper.mirror.ROUTES``, imported on first use."""
+    from clipper.mirror import ROUTES
+
+    handlers: dict[str, Handler] = {}
+    for prefix, (spec, _front) in ROUTES.items():
+        module, _, name = spec.partition(":")
+        handlers[prefix] = getattr(importlib.import_module(module), name)
+    return handlers
+
 
 ROBOTS_TXT = "User-agent: *\nDisallow:\n"
 NOT_FOUND = (
@@ -34,12 +47,25 @@ class _RequestHandler(BaseHTTPRequestHandler):
     server_version = "ClipperMirror/0.1"
 
     def do_GET(self) -> None:
+        if self._faulted():
+            return
         status, content_type, body = self._route()
         self._send(status, content_type, body)
 
     def do_HEAD(self) -> None:
+        if self._faulted():
+            return
         status, content_type, body = self._route()
         self._send(status, content_type, body, head=True)
+
+    # --- fault injection hook (clipper.faults; owned by the reliability tests) ---
+    def _faulted(self) -> bool:
+        """Whether a fault plan attached to the server (``clipper.faults.FaultyMirror``)
+        answered this request itself, on purpose badly."""
+        plan = getattr(self.server, "fault_plan", None)
+        return plan is not None and plan.intercept(self)
+
+    # --- end of fault injection hook ---
 
     def log_message(self, format: str, *args) -> None:
         """Silenced: tests and the demo should not print a line per request."""
@@ -51,11 +77,14 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if parts.path == "/":
             return HTTPStatus.OK, "text/html; charset=utf-8", self._index().encode()
         query = {key: values[0] for key, values in parse_qs(parts.query, True).items()}
-        for prefix, handler in ROUTES.items():
+        for prefix, handler in routes().items():
             if parts.path == prefix or parts.path.startswith(prefix + "/"):
-                html = handler(parts.path[len(prefix) :], query, self._origin() + prefix)
-                if html is not None:
-                    return HTTPStatus.OK, "text/html; charset=utf-8", html.encode()
+                page = handler(parts.path[len(prefix) :], query, self._origin() + prefix)
+                if isinstance(page, str):
+                    return HTTPStatus.OK, "text/html; charset=utf-8", page.encode()
+                if page is not None:
+                    content_type, body = page
+                    return HTTPStatus.OK, content_type, body
                 break
         return HTTPStatus.NOT_FOUND, "text/html; charset=utf-8", NOT_FOUND.encode()
 
@@ -65,9 +94,11 @@ class _RequestHandler(BaseHTTPRequestHandler):
         return f"http://{host}"
 
     def _index(self) -> str:
+        from clipper.mirror import ROUTES
+
         links = "".join(
-            f'<li><a href="{prefix}/helper/news?currentPage=1">{prefix}</a></li>'
-            for prefix in ROUTES
+            f'<li><a href="{prefix}{front}">{prefix}</a></li>'
+            for prefix, (_spec, front) in ROUTES.items()
         )
         return f'<!DOCTYPE html>\n<html lang="ko"><body><ul>{links}</ul></body></html>\n'
 

@@ -1,0 +1,170 @@
+"""Canonical URLs: every link to one article gives one string."""
+
+from __future__ import annotations
+
+import pytest
+
+from clipper.urls import canonical_link, canonical_url, daum_id, declared_canonical, naver_ids
+
+NAVER = "https://n.news.naver.com/mnews/article/003/0012345678"
+
+CASES = [
+    # Naver, every form of one article.
+    ("https://n.news.naver.com/mnews/article/003/0012345678?sid=102", NAVER),
+    ("https://n.news.naver.com/article/003/0012345678", NAVER),
+    ("https://m.news.naver.com/article/003/0012345678?sid=102&ntype=RANKING", NAVER),
+    ("https://news.naver.com/main/read.naver?mode=LSD&mid=sec&sid1=102&oid=003&aid=0012345678", NAVER),
+    ("http://news.naver.com/main/read.nhn?aid=0012345678&oid=003", NAVER),
+    ("https://m.news.naver.com/read.nhn?oid=003&aid=0012345678&sid1=102", NAVER),
+    ("https://n.news.naver.com/mnews/hotissue/article/003/0012345678?type=series", NAVER),
+    ("https://sports.news.naver.com/news?oid=003&aid=0012345678", NAVER),
+    ("https://m.entertain.naver.com/article/003/0012345678#comment", NAVER),
+    ("HTTPS://N.NEWS.NAVER.COM/mnews/article/003/0012345678/", NAVER),
+    # Naver pages that are not one article keep their own form.
+    ("https://media.naver.com/press/003", "https://media.naver.com/press/003"),
+    ("https://news.naver.com/main/read.naver?oid=003", "https://news.naver.com/main/read.naver?oid=003"),
+    ("https://blog.naver.com/some_one/2233", "https://blog.naver.com/some_one/2233"),
+    # Daum.
+    ("https://v.daum.net/v/20231101084612345", "https://v.daum.net/v/20231101084612345"),
+    ("http://m.v.daum.net/v/20231101084612345?f=o", "https://v.daum.net/v/20231101084612345"),
+    ("https://news.v.daum.net/v/20231101084612345/", "https://v.daum.net/v/20231101084612345"),
+    ("https://v.daum.net/v/abc", "https://v.daum.net/v/abc"),
+    # The local-news CMS: only idxno is identity, whatever the list link carried.
+    (
+        "http://www.sporbiz.example/news/articleView.html?idxno=177073&replyAll=&reply_sc_order_by=C",
+        "http://sporbiz.example/news/articleView.html?idxno=177073",
+    ),
+    (
+        "https://m.gnnews.example/news/articleView.html?sc_word=%EC%9E%91&idxno=5&page=2",
+        "https://gnnews.example/news/articleView.html?idxno=5",
+    ),
+    (
+        "http://127.0.0.1:8800/localnews/a/news/articleView.html?idxno=3&sc_area=A",
+        "http://127.0.0.1:8800/localnews/a/news/articleView.html?idxno=3",
+    ),
+    # No idxno at all: the rest of the query stays (a broken link is still a link).
+    (
+        "http://a.example/news/articleView.html?no=3",
+        "http://a.example/news/articleView.html?no=3",
+    ),
+    # Host prefixes, case, ports, fragments, tracking and order.
+    (
+        "https://WWW.Example.co.kr:443/News/Read?b=2&a=1&utm_source=naver&fbclid=Z#top",
+        "https://example.co.kr/News/Read?a=1&b=2",
+    ),
+    ("http://mobile.example.kr:80/view?no=7&ref=main", "http://example.kr/view?no=7"),
+    ("http://example.kr:8080/view", "http://example.kr:8080/view"),
+    ("http://m.kr/view", "http://m.kr/view"),  # no dot left after "m.": not a mobile prefix
+    ("http://www.kr/", "http://www.kr/"),
+    ("http://a.kr/read.php?id=1&page=", "http://a.kr/read.php?id=1&page="),
+    ("http://a.kr/view?sid=3&from=rss&sns=y&gclid=1", "http://a.kr/view?sid=3"),
+    ("  http://a.kr  ", "http://a.kr/"),
+    ("//www.yna.example/view/AKR1?input=1195m", "https://yna.example/view/AKR1?input=1195m"),
+    ("http://a.kr/search?q=%EC%9E%91%EC%9D%80+%EB%8F%84%EC%84%9C%EA%B4%80", "http://a.kr/search?q=%EC%9E%91%EC%9D%80+%EB%8F%84%EC%84%9C%EA%B4%80"),
+    # Not a web page.
+    ("javascript:;", ""),
+    ("mailto:desk@a.kr", ""),
+    ("www.a.kr/view?id=1", ""),
+    ("http://", ""),
+    ("http://a.kr:99999/", ""),
+    ("", ""),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("url", "expected"), CASES)
+def test_canonical_url(url, expected):
+    assert canonical_url(url) == expected
+
+
+@pytest.mark.parametrize("url", [url for url, expected in CASES if expected])
+def test_canonical_url_is_idempotent(url):
+    once = canonical_url(url)
+    assert canonical_url(once) == once
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://n.news.naver.com/mnews/article/421/0007654321?sid=101", ("421", "0007654321")),
+        ("https://news.naver.com/main/read.naver?oid=001&aid=0014567890", ("001", "0014567890")),
+        ("https://news.naver.com/main/read.naver?OID=001&AID=0014567890", ("001", "0014567890")),
+        ("https://news.naver.com/main/read.naver?oid=001&aid=", None),
+        ("https://news.naver.com/main/read.naver?oid=x01&aid=0014567890", None),
+        ("https://search.naver.com/search.naver?where=news&oid=001&aid=0014567890", None),
+        ("https://naver.com.evil.example/article/001/0014567890", None),
+        ("https://v.daum.net/v/20231101084612345", None),
+        ("not a url", None),
+    ],
+)
+def test_naver_ids(url, expected):
+    assert naver_ids(url) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://v.daum.net/v/20231101084612345", "20231101084612345"),
+        ("https://v.daum.net/v/20231101084612345?f=o#comment", "20231101084612345"),
+        ("https://v.daum.net/v/", None),
+        ("https://daum.net/v/20231101084612345", None),
+        ("https://news.daum.net/v/20231101084612345", None),
+    ],
+)
+def test_daum_id(url, expected):
+    assert daum_id(url) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        # The board's older rule: www and parameter order are kept.
+        ("https://www.Example.co.kr/v?b=2&a=1&utm_medium=x", "https://www.example.co.kr/v?b=2&a=1"),
+        ("javascript:;", ""),
+    ],
+)
+def test_canonical_link_keeps_the_boards_rule(url, expected):
+    assert canonical_link(url) == expected
+
+
+@pytest.mark.parametrize(
+    ("fetched", "declared", "domain", "expected"),
+    [
+        # A page on its own host naming itself without the tracking it was linked with.
+        (
+            "https://www.a.kr/news/articleView.html?idxno=5&sc_word=x",
+            "https://www.a.kr/news/articleView.html?idxno=5",
+            "",
+            "https://a.kr/news/articleView.html?idxno=5",
+        ),
+        ("https://m.a.kr/view/7", "https://www.a.kr/view/7", "", "https://a.kr/view/7"),
+        # Fetched elsewhere (a mirror): trusted only on the site's own domain.
+        (
+            "http://127.0.0.1:8800/localnews/a/news/articleView.html?idxno=5",
+            "https://www.a.example/news/articleView.html?idxno=5",
+            "a.example",
+            "https://a.example/news/articleView.html?idxno=5",
+        ),
+        (
+            "http://127.0.0.1:8800/localnews/a/news/articleView.html?idxno=5",
+            "https://www.a.example/news/articleView.html?idxno=5",
+            "",
+            "",
+        ),
+        ("https://news.a.kr/v/1", "https://www.a.kr/v/1", "a.kr", "https://a.kr/v/1"),
+        ("https://www.a.kr/v/1", "https://evil.example/v/1", "a.kr", ""),
+        ("https://www.a.kr/v/1", "https://nota.kr/v/1", "a.kr", ""),  # suffix, not a subdomain
+        # CMS misconfigurations: the home page, another article.
+        ("https://www.a.kr/news/articleView.html?idxno=5", "https://www.a.kr/", "", ""),
+        (
+            "https://www.a.kr/news/articleView.html?idxno=5",
+            "https://www.a.kr/news/articleView.html?idxno=6",
+            "",
+            "",
+        ),
+        ("https://www.a.kr/v/1", "", "", ""),
+        ("https://www.a.kr/v/1", "/v/1", "", ""),  # callers make it absolute first
+        ("", "https://www.a.kr/v/1", "", ""),
+    ],
+)
+def test_declared_canonical(fetched, declared, domain, expected):
+    assert declared_canonical(fetched, declared, domain) == expected
