@@ -21,6 +21,14 @@ class Filters:
     since: date | None = None  # inclusive, KST day
     until: date | None = None  # inclusive, KST day
 
+    def __post_init__(self) -> None:
+        # No stored text holds NUL, and PostgreSQL rejects it in a query: drop it rather
+        # than fail.
+        for name in ("region", "outlet"):
+            value = getattr(self, name)
+            if value:
+                setattr(self, name, value.replace("\x00", ""))
+
     def apply(self, stmt: Select) -> Select:
         if self.region:
             stmt = stmt.where(Article.region == self.region)

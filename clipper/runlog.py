@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from clipper.db import DatabaseError, get_engine
 from clipper.health import classify, monitor
@@ -70,8 +71,8 @@ class RunLogExtension:
                             articles_new=0, articles_updated=0, errors=0)
                     .returning(CrawlRun.id)
                 ).scalar_one()
-        except DatabaseError as exc:
-            logger.error("Run log unavailable: %s", exc)
+        except (DatabaseError, SQLAlchemyError) as exc:
+            logger.error("Run log unavailable: %s", str(exc).splitlines()[0])
             return
         spider.crawl_run_id = self.run_id
         # After a crashed or failed nightly run, pages already stored may hide unfetched
@@ -81,6 +82,14 @@ class RunLogExtension:
     def spider_closed(self, spider, reason):
         if self.run_id is None:
             return
+        try:
+            self._finish(spider, reason)
+        except (DatabaseError, SQLAlchemyError) as exc:
+            # The run row stays "running": the next run treats this one as not finished.
+            logger.error("Could not record the end of run %s: %s", self.run_id,
+                         str(exc).splitlines()[0])
+
+    def _finish(self, spider, reason):
         stats = self.crawler.stats.get_stats()
         engine = get_engine(self.database_url)
         failed = classify(stats, reason)

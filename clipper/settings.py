@@ -122,6 +122,8 @@ TELNETCONSOLE_ENABLED = False
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "clipper.security.AddressGuardMiddleware": 50,
+    # Runs on responses after decompression (HttpCompressionMiddleware is 590).
+    "clipper.charset.CharsetMiddleware": 580,
 }
 # Private hosts the crawler may fetch: "host" (any port) or "host:port". The host:port of
 # every http(s) URL in a CLIPPER_*_URL setting (the mirror in tests and the demo) is allowed
@@ -129,6 +131,11 @@ DOWNLOADER_MIDDLEWARES = {
 CLIPPER_ALLOWED_PRIVATE_HOSTS: list[str] = []
 # Also refuse host names that resolve to a private address (one cached lookup per host).
 CLIPPER_SECURITY_RESOLVE_DNS = True
+
+# --- Distributed crawling (clipper.distributed, docs/operations.md) -------------------------
+# Off unless CLIPPER_REDIS_URL is set: then workers share one scrapy-redis request queue.
+ADDONS = {"clipper.distributed.RedisAddon": 0}
+CLIPPER_REDIS_URL = os.environ.get("CLIPPER_REDIS_URL", "")
 
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_FORMATTER = "clipper.logformatter.ClipperLogFormatter"

@@ -142,6 +142,8 @@ def canonical_url(url: str) -> str:
         return DAUM_ARTICLE.format(id=daum)
     scheme = parts.scheme.lower()
     host = _host((parts.hostname or "").rstrip("."))
+    if ":" in host:  # an IPv6 literal keeps its brackets
+        host = f"[{host}]"
     if port is not None and port != DEFAULT_PORTS[scheme]:
         host = f"{host}:{port}"
     query = [

@@ -8,6 +8,7 @@ incremental crawl can stop early and skip pages it already has.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+import logging
 from datetime import date, datetime
 
 import scrapy
@@ -60,6 +61,38 @@ class ClipperSpider(scrapy.Spider):
         stats = self.crawler.stats
         stats.inc_value("clipper/listing/pages")
         stats.inc_value("clipper/listing/entries", entries)
+
+    def download_failed(self, failure) -> None:
+        """Errback for every request: one line naming the page and the problem, counted as
+        ``clipper/download/failed/<Error>``, instead of a traceback or silence.
+
+        A 404/410 or a redirect loop is a WARNING (the page is gone or broken for good);
+        anything else that survived the retries (timeouts, resets, 5xx, oversized pages) is an
+        ERROR, which makes the run unhealthy, so the next run walks every listing page. Requests refused on purpose (address guard, robots.txt) were counted
+        where they were refused.
+        """
+        from scrapy.exceptions import IgnoreRequest
+        from scrapy.spidermiddlewares.httperror import HttpError
+
+        error = failure.value
+        name = type(error).__name__
+        url = getattr(getattr(failure, "request", None), "url", "") or ""
+        level = logging.ERROR
+        message = failure.getErrorMessage() or name
+        if isinstance(error, HttpError):  # a subclass of IgnoreRequest: test it first
+            status = error.response.status
+            url = error.response.url
+            name = f"HttpError{status}"
+            level = logging.WARNING if status in (404, 410) else logging.ERROR
+            message = f"HTTP {status}"
+        elif "redirect" in message.lower():
+            # A page that only redirects is broken for good, like a 404: said, not fatal.
+            name = "RedirectLoop"
+            level = logging.WARNING
+        elif failure.check(IgnoreRequest):
+            return  # refused on purpose (address guard, robots.txt), counted there
+        self.crawler.stats.inc_value(f"clipper/download/failed/{name}")
+        self.logger.log(level, "Could not fetch %s: %s", url, message)
 
     def now(self) -> datetime:
         """The fetch time, aware, in KST (tests may override)."""

@@ -113,6 +113,7 @@ class SmallLibrarySpider(ClipperSpider):
         return scrapy.Request(
             f"{self.base_url}/helper/news?currentPage={page}",
             callback=self.parse,
+            errback=self.download_failed,
             cb_kwargs={"page": page},
         )
 
@@ -188,6 +189,7 @@ class SmallLibrarySpider(ClipperSpider):
         return scrapy.Request(
             f"{self.base_url}/helper/news/{row.board_id}?currentPage={page}",
             callback=self.parse_detail,
+            errback=self.download_failed,
             cb_kwargs={"post_id": row.board_id, "source_url": row.source_url},
         )
 

@@ -68,12 +68,6 @@ def test_canonical_url_is_idempotent_and_http_only(url):
         assert canonical_url(once) == once
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="clipper.urls.canonical_url drops the brackets of an IPv6 host "
-    "(http://[::1]/x -> http://::1/x, which is no URL); fix in canonical_url: "
-    "host = f'[{host}]' when ':' in host, before the port is appended",
-)
 @pytest.mark.parametrize(
     "url", ["http://[::1]/x", "https://[2001:db8::1]:8443/a?b=1", "HTTP://[::]"]
 )

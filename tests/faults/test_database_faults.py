@@ -138,12 +138,6 @@ def cli_repo():
     return Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="clipper.runlog.RunLogExtension.spider_closed does not catch SQLAlchemyError: "
-    "when the database is still locked as the crawl closes, Scrapy logs 'Error caught on "
-    "signal handler' with a traceback (see report)",
-)
 def test_locked_sqlite_leaves_no_traceback():
     failed = [err for outcome, err in TRACEBACKS if outcome == "batch-failed"]
     if not failed:

@@ -155,7 +155,8 @@ def test_permanent_faults_cost_only_their_page(storm):
     stored_total = storm.after_second.stored
     assert stored_total == len(expected_posts(exclude=REFUSED))
     stats = storm.runs[0].stats
-    assert stats.get("httperror/response_ignored_status_count/404") == 1
+    assert stats.get("clipper/download/failed/HttpError404") == 1
+    assert stats.get("clipper/download/failed/RedirectLoop") == 1
     assert any("DownloadCancelledError" in key or "max size" in key for key in stats) or (
         "larger than download max size" in storm.first.stderr
     )
@@ -174,22 +175,11 @@ NAMED = [
         11650,
         "404",
         id="404",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="a 404 detail page is only logged at INFO (HttpErrorMiddleware): the "
-            "article is lost without a word at the default WARNING level; fix: errback "
-            "in spiders/base.py (see report)",
-        ),
     ),
     pytest.param(
         11702,
         "redirect",
         id="redirect-loop",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="'max redirections reached' is logged at DEBUG: the page is lost "
-            "silently; fix: errback in spiders/base.py (see report)",
-        ),
     ),
 ]
 
@@ -201,23 +191,11 @@ def test_operator_is_told_which_page_failed(storm, post, word):
     assert any(word.lower() in line.lower() for line in lines)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Scrapy's scraper logs every download error (timeout, reset, oversized page "
-    "after retries) with the full traceback; fix: an errback on the spiders' requests "
-    "(spiders/base.py) that logs one line and counts clipper/download/failed/<type>",
-)
 def test_stderr_has_no_traceback(storm):
     assert "Traceback" not in storm.first.stderr
     assert "Traceback" not in storm.second.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the smalllibrary spider reads response.text, decoded by the declared charset: "
-    "mislabelled pages are stored as mojibake; fix: decode with clipper.encoding.decode_html "
-    "(see report)",
-)
 @pytest.mark.parametrize("post", sorted(CHARSET_POSTS))
 def test_mislabelled_charset_is_decoded_or_dropped(storm, post):
     _source, url, _title = expected_posts()[post]
