@@ -297,7 +297,7 @@ def expected_posts(exclude: frozenset[int] = frozenset()) -> dict[int, tuple[str
     the mirror's valid posts minus the placeholder (a title without letters) and
     ``exclude`` (posts a test makes unreachable on purpose)."""
     from clipper.mirror.board import load_board
-    from clipper.urls import canonical_link
+    from clipper.urls import canonical_url
     from spiders.smalllibrary import CANONICAL_BASE
 
     posts = {}
@@ -305,7 +305,7 @@ def expected_posts(exclude: frozenset[int] = frozenset()) -> dict[int, tuple[str
         if post.id in exclude or not re.search(r"[^\W\d_]", post.title):
             continue
         source = f"{CANONICAL_BASE}/helper/news/{post.id}"
-        posts[post.id] = (source, canonical_link(post.link or "") or source, post.title)
+        posts[post.id] = (source, canonical_url(post.link or "") or source, post.title)
     return posts
 
 

@@ -27,7 +27,6 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 __all__ = [
     "TRACKING_PARAMS",
-    "canonical_link",
     "canonical_url",
     "daum_id",
     "declared_canonical",
@@ -52,8 +51,6 @@ TRACKING_PARAMS = frozenset(
     }
 )
 TRACKING_PREFIXES = ("utm_",)
-# The older, smaller list canonical_link has always used.
-_BOARD_TRACKING = frozenset({"fbclid", "gclid", "igshid", "mc_cid", "mc_eid"})
 DROPPED_HOST_PREFIXES = ("www.", "m.", "mobile.")
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -187,20 +184,3 @@ def declared_canonical(fetched: str, declared: str, site_domain: str = "") -> st
     if idxno and dict(parse_qsl(own_parts.query)).get("idxno") != idxno:
         return ""
     return own
-
-
-def canonical_link(url: str) -> str:
-    """A link without tracking parameters or fragment, otherwise as written; "" if not
-    http(s). The small-library board's original-article links go through this (moved here
-    from ``spiders.smalllibrary`` unchanged); new code should use :func:`canonical_url`."""
-    parts = urlsplit((url or "").strip())
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return ""
-    query = [
-        (key, value)
-        for key, value in parse_qsl(parts.query, keep_blank_values=True)
-        if not key.lower().startswith(TRACKING_PREFIXES) and key.lower() not in _BOARD_TRACKING
-    ]
-    return urlunsplit(
-        (parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", urlencode(query), "")
-    )

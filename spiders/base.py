@@ -7,8 +7,8 @@ incremental crawl can stop early and skip pages it already has.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 import logging
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 
 import scrapy

@@ -18,7 +18,7 @@ from lxml import html as lxml_html
 
 from clipper.items import ArticleItem
 from clipper.regions import split_title_tag
-from clipper.urls import canonical_link
+from clipper.urls import canonical_url
 from spiders.base import ClipperSpider
 
 DETAIL_ID = re.compile(r"/helper/news/(\d+)(?:[/?#]|$)")
@@ -202,7 +202,7 @@ class SmallLibrarySpider(ClipperSpider):
         # The pipelines read the board's tag from region_tag; the title goes without it.
         region_tag, title = split_title_tag(title)
         yield ArticleItem(
-            url=canonical_link(self._parse_link(response)) or source_url,
+            url=canonical_url(self._parse_link(response)) or source_url,
             source_url=source_url,
             spider=self.name,
             fetched_at=self.now(),

@@ -1,25 +1,13 @@
-"""Shared test helpers: saved responses (``file_response``) and the local mirror."""
+"""Fixtures shared by every test: the local mirror, and (through the ``fixtures_db`` plugin)
+``database_url``/``engine`` on SQLite and PostgreSQL. Saved-page helpers are in pages.py."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from scrapy.http import HtmlResponse, Request
 
 from clipper.mirror import MirrorServer
 
-# Database fixtures (``database_url``, ``engine``) on SQLite and PostgreSQL.
 pytest_plugins = ["fixtures_db"]
-
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-
-
-def file_response(path: str | Path, url: str, **request_kwargs) -> HtmlResponse:
-    """A response holding a saved page (a path under tests/fixtures, or absolute) as the
-    body of ``url``, with a Request attached so ``response.follow`` and ``cb_kwargs`` work."""
-    body = (FIXTURES / path).read_bytes()
-    return HtmlResponse(url=url, body=body, request=Request(url, **request_kwargs))
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,7 @@ from clipper.report import display_width, fit, safe_url
 from clipper.search import search_terms, snippet
 from clipper.security import address_reason, host_reason
 from clipper.text import content_hash
-from clipper.urls import canonical_link, canonical_url
+from clipper.urls import canonical_url
 from spiders.smalllibrary import block_paragraphs, board_id, parse_board_day
 
 FAST = settings(max_examples=200, deadline=None)
@@ -75,15 +75,6 @@ def test_canonical_url_keeps_ipv6_brackets(url):
     once = canonical_url(url)
     assert "[" in once
     assert canonical_url(once) == once
-
-
-@FAST
-@given(URLISH)
-def test_canonical_link_never_raises_and_is_stable(url):
-    once = canonical_link(url)
-    assert isinstance(once, str)
-    if once:
-        assert canonical_link(once) == once
 
 
 @FAST

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from clipper.urls import canonical_link, canonical_url, daum_id, declared_canonical, naver_ids
+from clipper.urls import canonical_url, daum_id, declared_canonical, naver_ids
 
 NAVER = "https://n.news.naver.com/mnews/article/003/0012345678"
 
@@ -112,18 +112,6 @@ def test_naver_ids(url, expected):
 )
 def test_daum_id(url, expected):
     assert daum_id(url) == expected
-
-
-@pytest.mark.parametrize(
-    ("url", "expected"),
-    [
-        # The board's older rule: www and parameter order are kept.
-        ("https://www.Example.co.kr/v?b=2&a=1&utm_medium=x", "https://www.example.co.kr/v?b=2&a=1"),
-        ("javascript:;", ""),
-    ],
-)
-def test_canonical_link_keeps_the_boards_rule(url, expected):
-    assert canonical_link(url) == expected
 
 
 @pytest.mark.parametrize(

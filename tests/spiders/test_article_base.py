@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
-from conftest import file_response
+from pages import file_response
 from scrapy.utils.test import get_crawler
 
 from clipper.dates import KST

@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from conftest import file_response
+from pages import file_response
 from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
 

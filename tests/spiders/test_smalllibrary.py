@@ -14,19 +14,19 @@ from pathlib import Path
 
 import lxml.html
 import pytest
-from conftest import FIXTURES, file_response
+from pages import FIXTURES, file_response
 from scrapy.utils.test import get_crawler
 
 from clipper.dates import KST
 from clipper.items import ArticleItem
 from clipper.mirror.board import load_board
+from clipper.urls import canonical_url
 from pipelines.errors import MissingBody, MissingTitle
 from pipelines.validate import ValidatePipeline
 from spiders.smalllibrary import (
     SmallLibrarySpider,
     block_paragraphs,
     board_id,
-    canonical_link,
     parse_board_day,
 )
 
@@ -101,25 +101,6 @@ def test_parse_board_day(text, expected):
 )
 def test_board_id(href, expected):
     assert board_id(href) == expected
-
-
-@pytest.mark.parametrize(
-    ("url", "expected"),
-    [
-        (
-            "https://www.Example.co.kr/news/articleView.html?idxno=12&utm_source=naver&utm_medium=x",
-            "https://www.example.co.kr/news/articleView.html?idxno=12",
-        ),
-        ("http://a.kr/view?b=2&a=1&fbclid=Z#top", "http://a.kr/view?b=2&a=1"),
-        ("  http://a.kr  ", "http://a.kr/"),
-        ("http://a.kr/read.php?id=1&page=", "http://a.kr/read.php?id=1&page="),
-        ("javascript:;", ""),
-        ("www.a.kr/view?id=1", ""),
-        ("", ""),
-    ],
-)
-def test_canonical_link(url, expected):
-    assert canonical_link(url) == expected
 
 
 @pytest.mark.parametrize(
@@ -282,7 +263,8 @@ def test_detail_new_layout():
     (item,) = detail(spider, "detail_new.html", 9111)
     raw = (FIXTURES / "smalllibrary" / "detail_new.html").read_bytes()
     assert isinstance(item, ArticleItem)
-    assert item.url == "http://www.kwnews.co.kr/nview.asp?aid=219051500123"
+    # The original link, canonical (clipper.urls): merges with the outlet's own copy.
+    assert item.url == "http://kwnews.co.kr/nview.asp?aid=219051500123"
     assert item.source_url == f"{BASE}/helper/news/9111"
     assert (item.spider, item.fetched_at) == ("smalllibrary", NOW)
     assert item.title == '속초 아파트 작은도서관 "다시 문 열어요"'
@@ -381,7 +363,7 @@ def test_crawl_mirror_end_to_end(mirror, tmp_path):
         assert item["outlet_raw"] == post.outlet.strip()
         assert post.paragraphs[0] in item["body"]
         if post.link:
-            assert item["url"].split("?")[0] == post.link.split("?")[0]
+            assert item["url"] == canonical_url(post.link)
             assert "utm_" not in item["url"]
         else:
             assert item["url"] == item["source_url"]
