@@ -155,7 +155,8 @@ def _send(
 
 
 def _page(handler) -> tuple[int, str, bytes]:
-    return handler._route()
+    reply = handler._route()
+    return reply.status, reply.content_type, reply.body
 
 
 def _status(handler, fault: Fault) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import urllib.error
 import urllib.request
@@ -215,3 +216,17 @@ def test_data_has_the_board_quirks():
                for post in posts)  # fmt: skip
     assert {post.layout for post in posts} == {"new", "old"}
     assert all(post.link is None for post in posts if post.layout == "old")
+
+
+def test_mirror_api_checks_the_key_headers(mirror):
+    api = f"{mirror.url}/portals/openapi.naver.com/v1/search/news.json?query=작은도서관"
+    api = api.replace("작은도서관", "%EC%9E%91%EC%9D%80%EB%8F%84%EC%84%9C%EA%B4%80")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(api, timeout=5)
+    assert refused.value.code == 401
+    assert "errorCode" in json.loads(refused.value.read())
+    request = urllib.request.Request(
+        api, headers={"X-Naver-Client-Id": "id", "X-Naver-Client-Secret": "secret"}
+    )
+    with urllib.request.urlopen(request, timeout=5) as answer:
+        assert json.loads(answer.read())["items"]

@@ -9,15 +9,15 @@ own, keyed the way SOURCES.md records the real pages:
   names; results told apart only by their links (``media.naver.com/press/{oid}``,
   ``n.news.naver.com/mnews/article/{oid}/{aid}``, the publisher's article). A redesign at
   ``/changed/search.naver``: no outlet links, dates in ``<time>``.
-- ``openapi.naver.com/v1/search/news.json``: the Search API's JSON (:func:`api_answer`; it
-  would answer 401 without the key headers, but the server passes no headers to handlers).
+- ``openapi.naver.com/v1/search/news.json``: the Search API's JSON (:func:`api_answer`; 401
+  with Naver's error JSON without the key headers).
 - ``n.news.naver.com/mnews/article/{oid}/{aid}`` copies, and one legacy EUC-KR page at
   ``news.naver.com/main/read.naver?oid=…&aid=…`` (only the API links it).
 - ``search.daum.net/search?w=news&q=…&p=N`` (``ul.c-list-basic``), a redesign at
   ``/changed/search``; copies at ``v.daum.net/v/{id}`` with a ``원문`` link.
 - ``news.google.com/rss/search?q=…`` and the opaque ``/rss/articles/{token}`` links, which
-  redirect (meta refresh) to the original when it is on the mirror, and otherwise answer with
-  a script page, as the real site does.
+  redirect (HTTP 302) to the original when it is on the mirror, and otherwise answer with a
+  script page, as the real site does.
 - ``www.{slug}.example``: a mirror local-news site's own host, the pages ``/localnews/{slug}``
   serves. Portal pages link originals at these URLs (what the sites' pages declare as their
   identity), so one story is reachable at its outlet, through a portal and through Google
@@ -42,6 +42,7 @@ from xml.sax.saxutils import escape as xml_escape
 from clipper.dates import KST
 from clipper.mirror import localnews
 from clipper.mirror.localnews import Site, load_localnews, load_stories
+from clipper.mirror.server import Page, Reply, request_headers
 
 DATA_FILE = Path(__file__).with_name("data") / "portals.json"
 PREFIX = "/portals"
@@ -52,8 +53,6 @@ DAUM_NEWS = "http://v.daum.net/v/"
 GOOGLE_ARTICLES = "https://news.google.com/rss/articles/"
 WEB_PAGE_SIZE = 10
 API_MAX_DISPLAY = 100
-
-Page = str | tuple[str, bytes]
 
 
 @dataclass(frozen=True)
@@ -215,9 +214,8 @@ def naver_search_host(
 def naver_api_host(path: str, query: Mapping[str, str], origin: str, now: datetime) -> Page | None:
     if path != "/v1/search/news.json":
         return None
-    # The server passes handlers no request headers, so the key check (api_answer) is off.
-    _status, body = api_answer(query, None, origin, now)
-    return "application/json; charset=utf-8", body
+    status, body = api_answer(query, request_headers(), origin, now)
+    return Reply(status, "application/json; charset=utf-8", body)
 
 
 def naver_news_host(path: str, query: Mapping[str, str], origin: str, now: datetime) -> Page | None:
@@ -531,13 +529,11 @@ def google_feed(query: Mapping[str, str], origin: str, now: datetime) -> str:
 
 
 def google_article(entry: Entry, origin: str) -> str:
-    """A meta-refresh redirect to an original on the mirror (the server has no 302 yet), or
-    the script page the real site answers with (nothing a crawler can follow)."""
+    """A 302 to an original on the mirror, or the script page the real site answers with
+    (nothing a crawler can follow)."""
     if entry.on_mirror():
-        target = escape(mirrored(entry.original, origin))
-        return (
-            f'<!DOCTYPE html>\n<html><head><meta http-equiv="refresh" content="0; url={target}">'
-            f'</head><body><a href="{target}">이동</a></body></html>\n'
+        return Reply(
+            302, "text/html; charset=utf-8", b"", (("Location", mirrored(entry.original, origin)),)
         )
     return _page("Google 뉴스", '<script>window.__wiz = "opaque";</script><c-wiz></c-wiz>')
 

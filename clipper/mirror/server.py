@@ -5,7 +5,9 @@ One real HTTP server on 127.0.0.1 serves every source under its own path prefix
 maps a prefix to a handler that renders a path below it. A handler gets the path below its
 prefix, the query (first value of each parameter) and the base URL the client used for that
 prefix, and returns HTML as ``str`` (served as UTF-8), a ``(content_type, bytes)`` pair (feeds,
-EUC-KR pages), or None for a 404.
+EUC-KR pages), a :class:`Reply` (another status, extra headers: a 302, an API's 401), or None
+for a 404. A handler that needs the request's headers (an API checking its keys) reads
+:func:`request_headers`.
 """
 
 from __future__ import annotations
@@ -14,14 +16,34 @@ import functools
 import importlib
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from clipper.mirror import board
 
-Page = str | tuple[str, bytes]
+
+@dataclass(frozen=True)
+class Reply:
+    """A page with its own status and headers (a redirect, an error answer)."""
+
+    status: int
+    content_type: str
+    body: bytes = b""
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+Page = str | tuple[str, bytes] | Reply
 Handler = Callable[[str, Mapping[str, str], str], Page | None]
+
+
+_request = threading.local()
+
+
+def request_headers() -> Mapping[str, str]:
+    """The headers of the request being answered (in a handler; empty elsewhere)."""
+    return getattr(_request, "headers", None) or {}
 
 
 @functools.cache
@@ -49,14 +71,12 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         if self._faulted():
             return
-        status, content_type, body = self._route()
-        self._send(status, content_type, body)
+        self._send(self._route())
 
     def do_HEAD(self) -> None:
         if self._faulted():
             return
-        status, content_type, body = self._route()
-        self._send(status, content_type, body, head=True)
+        self._send(self._route(), head=True)
 
     # --- fault injection hook (clipper.faults; owned by the reliability tests) ---
     def _faulted(self) -> bool:
@@ -70,23 +90,29 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args) -> None:
         """Silenced: tests and the demo should not print a line per request."""
 
-    def _route(self) -> tuple[int, str, bytes]:
+    def _route(self) -> Reply:
         parts = urlsplit(self.path)
         if parts.path == "/robots.txt":
-            return HTTPStatus.OK, "text/plain; charset=utf-8", ROBOTS_TXT.encode()
+            return Reply(HTTPStatus.OK, "text/plain; charset=utf-8", ROBOTS_TXT.encode())
         if parts.path == "/":
-            return HTTPStatus.OK, "text/html; charset=utf-8", self._index().encode()
+            return Reply(HTTPStatus.OK, "text/html; charset=utf-8", self._index().encode())
         query = {key: values[0] for key, values in parse_qs(parts.query, True).items()}
         for prefix, handler in routes().items():
             if parts.path == prefix or parts.path.startswith(prefix + "/"):
-                page = handler(parts.path[len(prefix) :], query, self._origin() + prefix)
+                _request.headers = self.headers
+                try:
+                    page = handler(parts.path[len(prefix) :], query, self._origin() + prefix)
+                finally:
+                    _request.headers = None
                 if isinstance(page, str):
-                    return HTTPStatus.OK, "text/html; charset=utf-8", page.encode()
+                    return Reply(HTTPStatus.OK, "text/html; charset=utf-8", page.encode())
+                if isinstance(page, Reply):
+                    return page
                 if page is not None:
                     content_type, body = page
-                    return HTTPStatus.OK, content_type, body
+                    return Reply(HTTPStatus.OK, content_type, body)
                 break
-        return HTTPStatus.NOT_FOUND, "text/html; charset=utf-8", NOT_FOUND.encode()
+        return Reply(HTTPStatus.NOT_FOUND, "text/html; charset=utf-8", NOT_FOUND.encode())
 
     def _origin(self) -> str:
         # Render links with the host the client asked for, so they lead back to the mirror.
@@ -102,13 +128,15 @@ class _RequestHandler(BaseHTTPRequestHandler):
         )
         return f'<!DOCTYPE html>\n<html lang="ko"><body><ul>{links}</ul></body></html>\n'
 
-    def _send(self, status: int, content_type: str, body: bytes, head: bool = False) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
+    def _send(self, reply: Reply, head: bool = False) -> None:
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.content_type)
+        self.send_header("Content-Length", str(len(reply.body)))
+        for name, value in reply.headers:
+            self.send_header(name, value)
         self.end_headers()
         if not head:
-            self.wfile.write(body)
+            self.wfile.write(reply.body)
 
 
 class MirrorServer:
