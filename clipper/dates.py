@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from typing import Final
 from zoneinfo import ZoneInfo
@@ -430,3 +430,20 @@ def _fallback(segment: str, now: datetime) -> datetime | None:
     if not MIN_YEAR <= value.year <= now.year + 1:
         return None
     return value
+
+
+# A listing's day (a board row's 보도일, a list page's date column): the first Y-M-D in the
+# text. The end must not run into a letter: "2017.05.1ㅈ" is a typing slip, not May 1.
+_LISTED_DAY = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*[.\-/]\s*(\d{1,2})\s*[.\-/]\s*(\d{1,2})(?!\w)")
+
+
+def parse_day(text: str | None) -> date | None:
+    """The first ``YYYY.MM.DD`` (or ``-``, ``/``, spaced) day in ``text``; None when there is
+    none or it is impossible. For the day columns of listing pages, which carry no time."""
+    match = _LISTED_DAY.search(text or "")
+    if not match:
+        return None
+    try:
+        return date(*(int(part) for part in match.groups()))
+    except ValueError:
+        return None

@@ -18,6 +18,9 @@ from importlib.resources import files
 from os import PathLike
 from urllib.parse import urlsplit
 
+from clipper.regions import NATIONAL
+from clipper.regions import REGIONS as SIDO
+
 __all__ = [
     "KINDS",
     "REGIONS",
@@ -42,26 +45,7 @@ KINDS = frozenset(
 )
 
 #: the 17 시도 short names plus 전국 for outlets without a home region of their own
-REGIONS = (
-    "서울",
-    "부산",
-    "대구",
-    "인천",
-    "광주",
-    "대전",
-    "울산",
-    "세종",
-    "경기",
-    "강원",
-    "충북",
-    "충남",
-    "전북",
-    "전남",
-    "경북",
-    "경남",
-    "제주",
-    "전국",
-)
+REGIONS = (*SIDO, NATIONAL)
 
 FIELDS = ("name", "aliases", "domains", "naver_oid", "home_region", "kind")
 

@@ -34,6 +34,7 @@ from urllib.parse import urlencode, urljoin, urlsplit
 import scrapy
 from parsel import Selector
 
+from clipper.dates import parse_day
 from clipper.encoding import response_text
 from clipper.urls import canonical_url
 from spiders.article import ArticlePageSpider
@@ -42,7 +43,6 @@ from spiders.rss import parse_feed
 MODES = ("search", "feed", "both")
 IDXNO = re.compile(r"articleView\.html\?(?:[^\"'#]*&)?idxno=(\d+)")
 PAGE = re.compile(r"[?&]page=(\d+)")
-LIST_DAY = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*[.\-/]\s*(\d{1,2})\s*[.\-/]\s*(\d{1,2})(?!\d)")
 # The list container of the old skin, the newer skin and older variants of both.
 LIST_CONTAINERS = (
     "#section-list",
@@ -109,17 +109,6 @@ def load_sites(path: str | Path | None = None) -> list[Site]:
     return sites
 
 
-def parse_list_day(text: str) -> date | None:
-    """The first ``YYYY-MM-DD``/``YYYY.MM.DD`` day in a list row's text, None if none."""
-    match = LIST_DAY.search(text or "")
-    if not match:
-        return None
-    try:
-        return date(*(int(part) for part in match.groups()))
-    except ValueError:
-        return None
-
-
 def _row_day(link) -> date | None:
     """The day printed in the row around a result link: the nearest ancestor (up to four
     levels) that holds a date and no other article's link."""
@@ -132,7 +121,7 @@ def _row_day(link) -> date | None:
         ids = {m.group(1) for href in element.xpath(".//a/@href") if (m := IDXNO.search(href))}
         if own and ids - {own.group(1)}:
             return None  # reached the list itself
-        day = parse_list_day(element.text_content())
+        day = parse_day(element.text_content())
         if day:
             return day
     return None

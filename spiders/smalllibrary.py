@@ -16,6 +16,7 @@ from datetime import date
 import scrapy
 from lxml import html as lxml_html
 
+from clipper.dates import parse_day
 from clipper.items import ArticleItem
 from clipper.regions import split_title_tag
 from clipper.urls import canonical_url
@@ -23,7 +24,6 @@ from spiders.base import ClipperSpider
 
 DETAIL_ID = re.compile(r"/helper/news/(\d+)(?:[/?#]|$)")
 PAGE_PARAM = re.compile(r"[?&]currentPage=(\d+)")
-BOARD_DAY = re.compile(r"(?<!\d)(\d{4})\s*[.\-/]\s*(\d{1,2})\s*[.\-/]\s*(\d{1,2})(?!\w)")
 OUTLET = re.compile(r"매체명\s*:\s*(.*?)\s*(?=보도일\s*:|$)", re.M)
 PUBLISHED = re.compile(r"보도일\s*:\s*(\S*)")
 BLOCK_TAGS = {"p", "div", "li", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "table", "tr"}
@@ -36,17 +36,6 @@ def board_id(href: str) -> int | None:
     """The post id in a detail link, whatever its host, order of parameters or page."""
     match = DETAIL_ID.search(href or "")
     return int(match.group(1)) if match else None
-
-
-def parse_board_day(text: str) -> date | None:
-    """The day in a board date such as ``보도일 :2015.10.05``; None when it is not one."""
-    match = BOARD_DAY.search(text or "")
-    if not match:
-        return None
-    try:
-        return date(*(int(part) for part in match.groups()))
-    except ValueError:
-        return None
 
 
 def clean_text(text: str) -> str:
@@ -146,7 +135,7 @@ class SmallLibrarySpider(ClipperSpider):
             date_text = " ".join(tr.css("td.date ::text").getall()) or " ".join(
                 tr.css("::text").getall()
             )
-            rows.append(ListRow(post_id, self.detail_url(post_id), parse_board_day(date_text)))
+            rows.append(ListRow(post_id, self.detail_url(post_id), parse_day(date_text)))
         return rows
 
     def _should_stop(self, rows, fresh, known, page: int, response) -> bool:

@@ -14,12 +14,13 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from clipper.dates import parse_day
 from clipper.report import display_width, fit, safe_url
 from clipper.search import search_terms, snippet
 from clipper.security import address_reason, host_reason
 from clipper.text import content_hash
 from clipper.urls import canonical_url
-from spiders.smalllibrary import block_paragraphs, board_id, parse_board_day
+from spiders.smalllibrary import block_paragraphs, board_id
 
 FAST = settings(max_examples=200, deadline=None)
 
@@ -108,13 +109,13 @@ def test_board_id_never_raises(text):
 def test_parse_board_day_round_trips(day, sep, label, pad):
     month = f"{day.month:02d}" if pad else str(day.month)
     text = f"{label}{day.year}{sep}{month}{sep}{day.day}"
-    assert parse_board_day(text) == day
+    assert parse_day(text) == day
 
 
 @FAST
 @given(st.text(max_size=60))
 def test_parse_board_day_never_raises(text):
-    result = parse_board_day(text)
+    result = parse_day(text)
     assert result is None or isinstance(result, date)
 
 

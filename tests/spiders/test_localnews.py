@@ -16,7 +16,7 @@ from scrapy.utils.test import get_crawler
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from clipper.dates import KST
+from clipper.dates import KST, parse_day
 from clipper.mirror.localnews import load_localnews, sites_csv
 from clipper.relevance import DEFAULT_TERMS, match_terms
 from clipper.urls import canonical_url
@@ -28,7 +28,6 @@ from spiders.localnews import (
     load_sites,
     parse_last_page,
     parse_list,
-    parse_list_day,
 )
 
 REPO = Path(__file__).resolve().parents[2]
@@ -85,7 +84,7 @@ def idxnos(requests) -> list[int]:
     ],
 )
 def test_parse_list_day(text, expected):
-    assert parse_list_day(text) == expected
+    assert parse_day(text) == expected
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ import pytest
 from pages import FIXTURES, file_response
 from scrapy.utils.test import get_crawler
 
-from clipper.dates import KST
+from clipper.dates import KST, parse_day
 from clipper.items import ArticleItem
 from clipper.mirror.board import load_board
 from clipper.urls import canonical_url
@@ -27,7 +27,6 @@ from spiders.smalllibrary import (
     SmallLibrarySpider,
     block_paragraphs,
     board_id,
-    parse_board_day,
 )
 
 REPO = Path(__file__).resolve().parents[2]
@@ -82,7 +81,7 @@ def detail(spider: SmallLibrarySpider, name: str, post_id: int) -> list:
     ],
 )
 def test_parse_board_day(text, expected):
-    assert parse_board_day(text) == expected
+    assert parse_day(text) == expected
 
 
 @pytest.mark.parametrize(
@@ -383,7 +382,7 @@ def test_crawl_mirror_since_stops_paging(mirror, tmp_path):
     expected = {
         post.id
         for post in board.valid_posts()
-        if (day := parse_board_day(post.date)) is not None and day >= since
+        if (day := parse_day(post.date)) is not None and day >= since
     }
     assert expected
     assert {item["extra"]["board_id"] for item in items} == expected
