@@ -69,7 +69,11 @@ class StoryBand(Base):
     # Signed 64-bit: fits BIGINT on PostgreSQL and INTEGER on SQLite. The band number is
     # mixed into the hash, so lookups need the hash alone.
     hash: Mapped[int] = mapped_column(BigInteger, index=True)
-    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
+    # The member's story when the row was written. Not a foreign key (dropped by 0004): band
+    # rows go with their member (the article_id key above, and explicit deletes), and an
+    # unindexed foreign key made deleting a story scan the whole index (~0.1 s per story
+    # at 100,000 articles) and cost a lookup in ``stories`` for every row inserted.
+    story_id: Mapped[int] = mapped_column(Integer)
     # The article's time (story_members.story_time) in Unix seconds, so lookups skip rows
     # outside the window without reading signatures. A plain integer: the band rows are
     # written in bulk without per-row type conversion. Pruning uses story_members' index.

@@ -232,12 +232,6 @@ def test_sigkill_mid_run_then_rerun(board, tmp_path, cli, fault_figures):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pipelines.store.ArticleStore caches outlet ids inside the batch transaction: "
-    "after a rollback (deadlock, dropped connection) the retry reuses the id of an outlet "
-    "row that was never committed and fails every attempt with a foreign-key violation",
-)
 def test_store_retry_after_rollback_reinserts_the_outlet(engine):
     from dataclasses import asdict
     from datetime import UTC, datetime
