@@ -34,7 +34,7 @@ class DroppedPageLog:
 
     def item_dropped(self, item, response, exception, spider):
         source_url = ItemAdapter(item).get("source_url")
-        if not source_url:
+        if not source_url or not getattr(exception, "lasting", True):
             return
         now = datetime.now(UTC)
         try:

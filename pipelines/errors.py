@@ -18,3 +18,11 @@ class InvalidEntry(DropItem):
 
 class OffTopic(DropItem):
     """Not about small libraries (kept instead when CLIPPER_KEEP_OFFTOPIC is on)."""
+
+
+class UnmatchedSighting(DropItem):
+    """A sighting without its article (a Google News link that cannot be followed) that no
+    stored article matches yet. Not remembered as a dropped page: the article may be stored
+    later by another source, and the next run tries the sighting again."""
+
+    lasting = False

@@ -5,7 +5,11 @@ article is keyed by its canonical URL, the sighting by the page it was seen on. 
 buffered and written ``CLIPPER_STORE_BATCH_SIZE`` at a time, one transaction per batch, so
 a crash loses at most the open batch, which the next incremental run fetches again.
 The stage also gives spiders ``known_urls`` (pages already stored) for incremental crawls.
-Runs last.
+
+A sighting-only item (``extra["sighting_only"]``: a Google News link that names a story but
+cannot be followed) stores no article: it becomes a sighting of the stored article with the
+same outlet and title published within ``SIGHTING_MATCH_WINDOW``, or is dropped as
+``UnmatchedSighting`` (retried next run). Runs last.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from itemadapter import ItemAdapter
 from scrapy.exceptions import NotConfigured
@@ -23,8 +27,9 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from clipper.crawling import close_crawl
 from clipper.db import DatabaseError, get_engine
-from clipper.text import content_hash
+from clipper.text import content_hash, text_key
 from models import Article, DroppedPage, Outlet, Sighting
+from pipelines.errors import UnmatchedSighting
 from pipelines.stories import story_hook
 
 logger = logging.getLogger(__name__)
@@ -32,6 +37,8 @@ logger = logging.getLogger(__name__)
 # Transient database trouble (a lock held by a reader, a dropped connection) is retried
 # with backoff before the batch is declared failed.
 WRITE_ATTEMPTS = 4
+# How far apart a sighting's time and its article's publication time may be.
+SIGHTING_MATCH_WINDOW = timedelta(days=2)
 # SQLite limits bound parameters per statement; stay well below it for IN (...) lookups.
 LOOKUP_CHUNK = 500
 
@@ -114,6 +121,44 @@ class ArticleStore:
         return found
 
     # -- writes --------------------------------------------------------------------------
+    def attach_sighting(self, item: dict) -> int | None:
+        """Record ``item`` (sighting-only: title, outlet, time, no text) as a sighting of the
+        stored article it names; the article's id, or None when none matches."""
+        published = item.get("published")
+        key = text_key(item.get("title") or "")
+        if published is None or not key:
+            return None
+        stmt = (
+            select(Article.id, Article.title)
+            .join(Outlet, Article.outlet_id == Outlet.id)
+            .where(
+                Outlet.name == _outlet_name(item),
+                Article.published >= published - SIGHTING_MATCH_WINDOW,
+                Article.published <= published + SIGHTING_MATCH_WINDOW,
+            )
+        )
+        now = datetime.now(UTC)
+        with self.engine.begin() as conn:
+            article_id = next(
+                (row.id for row in conn.execute(stmt) if text_key(row.title) == key), None
+            )
+            if article_id is None:
+                return None
+            insert = self.insert(Sighting).values(
+                article_id=article_id,
+                source_url=item["source_url"],
+                spider=item["spider"],
+                first_seen=now,
+                last_seen=now,
+            )
+            conn.execute(
+                insert.on_conflict_do_update(
+                    index_elements=["source_url"],
+                    set_={"article_id": insert.excluded.article_id, "last_seen": now},
+                )
+            )
+        return article_id
+
     def write(self, items: list[dict]) -> tuple[int, int, int]:
         """Upsert a batch in one transaction; returns (new, updated, unchanged)."""
         # The same URL twice in one batch (a story posted twice): the last one wins.
@@ -247,7 +292,15 @@ class StorePipeline:
         if self.store is None:
             self.stats.inc_value("clipper/store/articles/not_stored")
             return item
-        self.buffer.append(ItemAdapter(item).asdict())
+        record = ItemAdapter(item).asdict()
+        if (record.get("extra") or {}).get("sighting_only"):
+            self.flush()  # its article may be in the open batch
+            if self.store.attach_sighting(record) is None:
+                self.stats.inc_value("clipper/store/sightings/unmatched")
+                raise UnmatchedSighting(f"no stored article matches {record['source_url']}")
+            self.stats.inc_value("clipper/store/sightings/attached")
+            return item
+        self.buffer.append(record)
         if len(self.buffer) >= self.batch_size:
             self.flush()
         return item

@@ -29,8 +29,13 @@ class ValidatePipeline(Stage):
             raise MissingTitle(f"no title: {url}")
         if _PLACEHOLDER.match(title):
             raise InvalidEntry(f"placeholder title {title!r}: {url}")
-        if not adapter.get("body"):
+        # A sighting-only item (a link that only names its article) carries no text: the
+        # store attaches it to the stored article it names, or drops it.
+        sighting_only = (adapter.get("extra") or {}).get("sighting_only")
+        if not adapter.get("body") and not sighting_only:
             raise MissingBody(f"no body text: {url}")
+        if sighting_only:
+            return item  # no article of its own: not part of the field coverage
         for field in COVERAGE_FIELDS:
             self.count(field, "present" if adapter.get(field) else "absent")
         return item

@@ -79,3 +79,31 @@ def test_one_story_three_sightings(mirror, tmp_path):
     assert {a.url for a in articles} - {original} <= copies
     assert by_source[naver_copy] == (original, "naver_news")
     assert by_source[google_link] == (original, "google_news")
+
+
+def test_an_unfollowed_google_link_becomes_a_sighting_of_the_stored_article(mirror, tmp_path):
+    db = f"sqlite:///{tmp_path / 'clipper.sqlite'}"
+    sites = tmp_path / "sites.csv"
+    sites.write_text(sites_csv(mirror.url), encoding="utf-8")
+    host = f"CLIPPER_ALLOWED_PRIVATE_HOSTS={mirror.url.split('://')[1]}"
+    crawl(
+        "localnews", db, f"CLIPPER_LOCALNEWS_SITES={sites}", host,
+        args=("site=hanbit.example", "mode=search"),
+    )  # fmt: skip
+    # As on the real site, where the opaque link cannot be followed: title, outlet, time only.
+    log = crawl(
+        "google_news", db, f"CLIPPER_PORTAL_MIRROR_URL={mirror.url}/portals",
+        "CLIPPER_GOOGLE_NEWS_FOLLOW=False",
+    )  # fmt: skip
+    story = load_stories()[STORY]
+    entry = next(e for e in load_entries() if e.id == STORY)
+    google_link = f"https://news.google.com/rss/articles/{entry.google}?oc=5"
+    engine = create_engine(db)
+    with Session(engine) as session:
+        article = session.scalars(
+            select(Article).where(Article.url == canonical_url(story["original"]["url"]))
+        ).one()
+        assert google_link in {s.source_url for s in article.sightings}
+        assert not session.scalars(select(Article).where(Article.url == google_link)).all()
+    engine.dispose()
+    assert "'clipper/store/sightings/attached'" in log

@@ -152,3 +152,41 @@ def test_a_failed_batch_is_counted_and_nothing_half_written(database_url, monkey
     assert crawler.stats.get_value("clipper/store/articles/not_stored") == 2
     assert crawler.stats.get_value("clipper/store/retries") == store_module.WRITE_ATTEMPTS - 1
     assert closed == ["database_error"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "attached"),
+    [
+        pytest.param({}, True, id="same-outlet-title-day"),
+        pytest.param({"title": "작은도서관  소식 1!"}, True, id="spacing-punctuation"),
+        pytest.param({"outlet": "충청뉴스"}, False, id="other-outlet"),
+        pytest.param({"title": "다른 기사"}, False, id="other-title"),
+        pytest.param({"published": datetime(2025, 3, 9, tzinfo=KST)}, False, id="days-apart"),
+        pytest.param({"published": None}, False, id="no-time"),
+    ],
+)
+def test_sighting_only_item_attaches_to_its_stored_article(database_url, changes, attached):
+    from pipelines.errors import UnmatchedSighting
+
+    crawler = get_crawler(settings_dict={"CLIPPER_DATABASE_URL": database_url})
+    pipeline = StorePipeline.from_crawler(crawler)
+    crawler.stats.open_spider()
+    pipeline.open_spider()
+    pipeline.process_item(ArticleItem(**make_item(1)))  # still in the open batch
+    google = "https://news.google.com/rss/articles/CBMiAbc"
+    sighting = make_item(
+        1, url=google, source_url=google, body="", extra={"sighting_only": True}, **changes
+    )
+    if attached:
+        pipeline.process_item(ArticleItem(**sighting))
+    else:
+        with pytest.raises(UnmatchedSighting):
+            pipeline.process_item(ArticleItem(**sighting))
+    pipeline.close_spider()
+    engine = pipeline.store.engine
+    assert count(engine, Article) == 1  # never an article of its own
+    with engine.connect() as conn:
+        sources = set(conn.execute(select(Sighting.source_url)).scalars())
+    assert (google in sources) is attached
+    outcome = "attached" if attached else "unmatched"
+    assert crawler.stats.get_value(f"clipper/store/sightings/{outcome}") == 1
