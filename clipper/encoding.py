@@ -79,7 +79,10 @@ def normalize_label(label: str | bytes | None) -> str | None:
         return "cp949"
     try:
         info = codecs.lookup(name)
-    except (LookupError, ValueError):
+        # Only text encodings: "undefined" raises on every use; "rot13" and "base64" are
+        # codecs Python knows but no charset a page can be in.
+        "".encode(info.name)
+    except (LookupError, ValueError, UnicodeError):
         return None
     if info.name in ("euc_kr", "cp949", "johab", "iso2022_kr"):
         # Python knows these names itself; johab and ISO-2022-KR are real but never seen on
@@ -109,15 +112,15 @@ def _declared_label(declared: str | bytes | None) -> str | None:
     return declared
 
 
-def _looks_utf8(body: bytes) -> bool:
-    """Valid UTF-8 that actually uses multibyte sequences (pure ASCII proves nothing)."""
+def _as_utf8(body: bytes) -> str | None:
+    """The text of valid UTF-8 that actually uses multibyte sequences (pure ASCII proves
+    nothing), else None. Returns the text so that a UTF-8 page is decoded once."""
     if not _UTF8_MULTIBYTE_RE.search(body):
-        return False
+        return None
     try:
-        body.decode("utf-8")
+        return body.decode("utf-8")
     except UnicodeDecodeError:
-        return False
-    return True
+        return None
 
 
 def _try(body: bytes, codec: str) -> str | None:
@@ -167,17 +170,19 @@ def decode_html(
         candidates.append(header_codec)
     candidates.extend(_labels_in_document(data[:_SNIFF_BYTES]))
 
-    looks_utf8 = _looks_utf8(data)
+    utf8_text = _as_utf8(data)
     for codec in candidates:
-        if codec != "utf-8" and looks_utf8:
+        if utf8_text is not None:
             # Saved copies and misconfigured servers label UTF-8 bytes as EUC-KR (or
             # Latin-1); multibyte UTF-8 that decodes cleanly is never an accident.
-            return data.decode("utf-8"), "utf-8"
+            return utf8_text, "utf-8"
         text = _try(data, codec)
         if text is not None:
             return text, codec
 
     # No usable declaration (or every declared codec failed): sniff.
+    if utf8_text is not None:
+        return utf8_text, "utf-8"
     for codec in ("utf-8", "cp949"):
         text = _try(data, codec)
         if text is not None:

@@ -20,6 +20,9 @@ CLIPPER_STORE_BATCH_SIZE = 50
 CLIPPER_RUN_KIND = "adhoc"
 # Crawl and process but store nothing (`clipper crawl --dry-run`).
 CLIPPER_DRY_RUN = False
+# Worker processes that extract article pages while the reactor keeps crawling
+# (clipper.workers); None: min(2, cores - 1); 0: the spider extracts them itself.
+CLIPPER_EXTRACT_WORKERS = None
 
 # --- Stories: syndicated copies become one story (clipper.stories) ------------------------
 # Shorter text's estimated overlap with the longer one needed to join a story.
@@ -122,6 +125,9 @@ TELNETCONSOLE_ENABLED = False
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "clipper.security.AddressGuardMiddleware": 50,
+    # Extracts article pages in worker processes (CLIPPER_EXTRACT_WORKERS). 100: after
+    # retries and redirects (550, 600), so only final responses are extracted.
+    "clipper.workers.ExtractMiddleware": 100,
     # Runs on responses after decompression (HttpCompressionMiddleware is 590).
     "clipper.charset.CharsetMiddleware": 580,
 }

@@ -3,7 +3,8 @@
 A leaf spider finds article links on its listings (a search, a feed, a portal's results)
 and hands them to :meth:`ArticlePageSpider.article_request`; the page is then extracted by
 :meth:`ArticlePageSpider.parse_article` through the layered extractor
-(:func:`clipper.extract.extract_article`), which never returns nothing silently: every field
+(:func:`clipper.extract.extract_article`; in a worker process as the page arrives when
+:mod:`clipper.workers` is on), which never returns nothing silently: every field
 is counted as ``clipper/extract/<field>/<layer>`` or ``clipper/extract/<field>/missing``, so
 a layout change that drops a site's selectors shows as a shift to the generic layers.
 
@@ -16,21 +17,20 @@ the outlet page (fetched by an outlet spider) are one article with two sightings
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin
 
 import scrapy
-from parsel import Selector
 
 from clipper.dates import parse_date
-from clipper.encoding import charset_from_content_type, response_text
-from clipper.extract import SiteRules, extract_article
+from clipper.encoding import charset_from_content_type
+from clipper.extract import Extracted, SiteRules
 from clipper.items import ArticleItem
 from clipper.relevance import DEFAULT_TERMS, match_terms
 from clipper.urls import canonical_url, declared_canonical
+from clipper.workers import EXTRACT_META, extract_page, take_extracted
 from spiders.base import ClipperSpider
 
 # Fields whose extraction layer is counted; "missing" when no layer found one.
@@ -38,6 +38,13 @@ COVERAGE_FIELDS = ("title", "published", "author", "outlet", "body")
 # What search-driven spiders ask for when CLIPPER_KEYWORDS is empty: each keyword costs a
 # search per site, and these two name the topic in most headlines (see clipper.relevance).
 DEFAULT_KEYWORDS: tuple[str, ...] = DEFAULT_TERMS[:2]
+
+
+def declared_url(page_url: str, found: Extracted) -> str:
+    """The URL a page declares for itself (``<link rel=canonical>``, else ``og:url``, read by
+    the extractor from the tree it already parsed), absolute; "" when none."""
+    href = found.canonical.strip()
+    return urljoin(page_url, href) if href else ""
 
 
 class ArticlePageSpider(ClipperSpider):
@@ -48,6 +55,9 @@ class ArticlePageSpider(ClipperSpider):
     # Selectors for every page this spider fetches; None lets the extractor choose by host,
     # URL shape (the local-news CMS) or markup (clipper.extract.rules_for).
     site_rules: SiteRules | None = None
+    # Article pages are extracted in worker processes as they arrive (clipper.workers,
+    # CLIPPER_EXTRACT_WORKERS); spiders without this attribute start no workers.
+    extract_in_workers = True
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -129,12 +139,15 @@ class ArticlePageSpider(ClipperSpider):
         if source in known:
             self.count("article/skipped_known")
             return None
+        callback = callback or self.parse_article
         return scrapy.Request(
             url,
-            callback=callback or self.parse_article,
+            callback=callback,
             errback=errback,
             priority=priority,
             cb_kwargs={**(meta_item or {}), "source_url": source},
+            # parse_article's extraction may run in a worker as the page arrives.
+            meta={EXTRACT_META: True} if callback == self.parse_article else None,
         )
 
     def is_known(self, urls: list[str]) -> set[str]:
@@ -171,16 +184,15 @@ class ArticlePageSpider(ClipperSpider):
         ``published``/``author``, which only fill what the page lacks.
         """
         fetched = canonical_url(response.url)
-        declared = charset_from_content_type(response.headers.get("Content-Type"))
-        found = extract_article(
+        found, html_hash = take_extracted(response) or extract_page(
             response.body,
             response.url,
-            declared_encoding=declared,
-            site_rules=self.site_rules,
-            now=self.now(),
+            charset_from_content_type(response.headers.get("Content-Type")),
+            self.site_rules,
+            self.now(),
         )
         self.record_coverage(found.fields_from)
-        own = declared_canonical(response.url, self._declared_url(response), site_domain)
+        own = declared_canonical(response.url, declared_url(response.url, found), site_domain)
         if own and own != fetched and not url:
             self.count("article/url_declared")
         if found.published is not None:
@@ -197,7 +209,7 @@ class ArticlePageSpider(ClipperSpider):
             outlet_raw=outlet_raw or found.outlet,
             region_tag=region_tag,
             author=found.author or author,
-            html_hash=hashlib.sha1(response.body).hexdigest(),
+            html_hash=html_hash,
             extra={
                 "source_kind": self.source_kind,
                 "encoding": found.encoding,
@@ -205,15 +217,6 @@ class ArticlePageSpider(ClipperSpider):
                 **(extra or {}),
             },
         )
-
-    @staticmethod
-    def _declared_url(response) -> str:
-        """The page's own ``<link rel=canonical>`` (else ``og:url``), absolute; "" if none."""
-        sel = Selector(text=response_text(response))
-        href = sel.css("link[rel~='canonical']::attr(href)").get("") or sel.css(
-            "meta[property='og:url']::attr(content)"
-        ).get("")
-        return urljoin(response.url, href.strip()) if href.strip() else ""
 
     def record_coverage(self, fields_from: dict[str, str]) -> None:
         """Count which layer gave each field: ``clipper/extract/<field>/<layer|missing>``."""

@@ -44,6 +44,11 @@ def page(charset_meta: str | None, text: str) -> str:
         ("UTF-8", "utf-8"),
         ("iso-8859-1", "iso8859-1"),
         ("no-such-charset", None),
+        # Codecs Python knows that are no page's charset: "undefined" raises on every use.
+        ("UNDEFINED", None),
+        ("rot13", None),
+        ("base64", None),
+        ("utf-16", "utf-16"),
         ("", None),
         (None, None),
         (b"euc-kr", "cp949"),
@@ -134,6 +139,12 @@ def test_meta_beyond_sniff_window_is_not_read():
     # UTF-8 bytes are then sniffed correctly anyway.
     body = (" " * 5000 + page("euc-kr", KOREAN)).encode("utf-8")
     assert decode_html(body) == (body.decode("utf-8"), "utf-8")
+
+
+@pytest.mark.parametrize("declared", ["UNDEFINED", "text/html; charset=undefined", "rot13"])
+def test_a_non_text_codec_label_is_ignored(declared):
+    assert decode_html(b"\x00", declared) == ("\x00", "utf-8")
+    assert decode_html(KOREAN.encode("cp949"), declared) == (KOREAN, "cp949")
 
 
 def test_str_passes_through():

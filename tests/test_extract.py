@@ -643,3 +643,122 @@ def test_real_article_pages(case):
     assert abs(got.published - datetime.fromisoformat(case["published"])).total_seconds() <= 600
     assert got.outlet in case["outlet"]
     assert len(got.body) > 200
+
+
+# --- cleaning: drop lists matched in one walk, soupsieve for the rest ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("fragment", "drop", "body"),
+    [
+        ('<div>가<span hidden>숨김</span>나<i aria-hidden="true">아이콘</i>다</div>', "", "가나다"),
+        (
+            '<div>본문<div style="color:red; display: none">숨은 글</div>'
+            '<p style="display:none">또</p></div>',
+            "",
+            "본문",
+        ),
+        # Class names match case-sensitively, as in soupsieve.
+        (
+            '<div><p>첫째</p><div class="IMGFLOATING">사진</div><div class="imgfloating">소문자</div></div>',
+            "div.IMGFLOATING",
+            "첫째\n\n소문자",
+        ),
+        (
+            '<div><p>첫째</p><span data-x="1">데이터</span><span id="x">아이디</span></div>',
+            "[data-x], #x",
+            "첫째",
+        ),
+        # Not a simple selector: soupsieve decides, on the tree the default drops left.
+        ("<div><p>첫째</p><p class='x'>둘째</p><p>셋째</p></div>", "p:first-child", "둘째\n\n셋째"),
+        # A broken drop rule never costs the body: the fragment is read by stripping tags.
+        ('<div><p>첫째</p><div class="2col">둘째</div></div>', "div.2col", "첫째\n\n둘째"),
+        # A link alone on its line, even inside <b>, is a promo; one inside a line is text.
+        (
+            '<div>본문 <a href="/x">링크</a><br>둘째 줄<br><b><a href="/y">더 보기</a></b><br></div>',
+            "",
+            "본문 링크\n\n둘째 줄",
+        ),
+        ("<div>한 줄\n\t이어진다<br>다음 줄</div>", "", "한 줄 이어진다\n\n다음 줄"),
+    ],
+)
+def test_clean_body_html_drops(fragment, drop, body):
+    assert clean_body_html(fragment, drop) == body
+
+
+def test_clean_body_html_on_deeply_nested_markup():
+    # No recursion: thousands of nested blocks are walked, not recursed into.
+    assert clean_body_html("<div>" * 3000 + "깊은 본문" + "</div>" * 3000) == "깊은 본문"
+
+
+def test_the_body_fragment_is_cleaned_once_per_page(monkeypatch):
+    # The CMS body is also itemprop=articleBody; once the site layer has the body, the
+    # microdata and text layers do not clean it again.
+    calls = []
+    original = extract_module.clean_body_html
+    monkeypatch.setattr(
+        extract_module, "clean_body_html", lambda *a: calls.append(a) or original(*a)
+    )
+    page = fixture("local_cms_new.html").replace(
+        b'id="article-view-content-div"', b'id="article-view-content-div" itemprop="articleBody"'
+    )
+    got = extract_article(page, "https://www.example-local.kr/news/articleView.html?idxno=12")
+    assert got.fields_from["body"] == "site"
+    assert len(calls) == 1
+
+
+# --- the URL a page declares ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("head", "canonical"),
+    [
+        ('<link rel="canonical" href="https://a.example/news/1">', "https://a.example/news/1"),
+        ('<link rel="alternate canonical" href="/news/2">', "/news/2"),  # as written
+        # An empty href gives way to og:url; a blank one is what the page says (nothing).
+        (
+            '<link rel="canonical" href=""><meta property="og:url" content="https://b.example/3">',
+            "https://b.example/3",
+        ),
+        ('<link rel="canonical" href="  "><meta property="og:url" content="x">', "  "),
+        (
+            '<meta property="og:url"><meta property="og:url" content="https://c.example/4">',
+            "https://c.example/4",
+        ),
+        ('<meta name="og:url" content="https://d.example/5">', ""),  # property only
+        ('<link rel="alternate" href="https://e.example/6">', ""),
+        ("", ""),
+    ],
+)
+def test_canonical_is_the_declared_url(head, canonical):
+    page = f"<html><head>{head}</head><body><p>본문</p></body></html>"
+    assert extract_article(page).canonical == canonical
+
+
+# --- scripts: only those that can hold a body are searched -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("script", "may"),
+    [
+        ("(adsbygoogle = window.adsbygoogle || []).push({});", False),
+        ('var c = {"banner1": "x", "slot2": "y"}; document.body.appendChild(c);', False),
+        ('var cfg = {"content": "본문"};', True),
+        ('{"props": {"text": 1}}', True),
+        ('self.__next_f.push([1,"{\\"articleBody\\": \\"x\\"}"])', True),
+        ('{"props": {"title": 1}}', False),  # JSON, but no body key
+    ],
+)
+def test_may_hold_body(script, may):
+    assert extract_module._may_hold_body(script) is may
+
+
+SCRIPT_TOKENS = ['{"', '"', "content", "articleBody", "text", ":", " ", "\\", '\\"', "{", "[",
+                 "}", "본문 문장이 길게 이어진다 " * 4, "var a = ", ";", "<p>", "</p>", "\\n"]  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(SCRIPT_TOKENS), max_size=40).map("".join))
+def test_scripts_skipped_by_the_filter_hold_no_body(script):
+    if not extract_module._may_hold_body(script):
+        assert list(extract_module._script_bodies(script)) == []

@@ -276,3 +276,34 @@ def test_wants_entry(text, published_raw, since, wanted, outcome):
     assert spider.wants_entry(text, published_raw, stat="feed") is wanted
     assert stats(spider)[f"clipper/pages/feed/{outcome}"] == 1
     assert spider.since == (date.fromisoformat(since) if since else None)
+
+
+# --- Extraction in worker processes (clipper.workers) -----------------------------------------
+
+
+def test_article_pages_are_marked_for_the_extraction_workers():
+    from clipper.workers import EXTRACT_META
+
+    spider = make_spider()
+    page = spider.article_request(CMS.format(21))
+    other = spider.article_request(CMS.format(22), callback=spider.parse)
+    assert page.meta.get(EXTRACT_META) is True
+    assert EXTRACT_META not in other.meta  # its callback may never extract
+
+
+def test_only_article_spiders_start_extraction_workers():
+    from scrapy.exceptions import NotConfigured
+    from scrapy.settings import Settings
+    from scrapy.utils.test import get_crawler
+
+    from clipper import settings as project_settings
+    from clipper.workers import ExtractMiddleware
+    from spiders.smalllibrary import SmallLibrarySpider
+
+    project = Settings()
+    project.setmodule(project_settings)
+    assert project.getdict("DOWNLOADER_MIDDLEWARES")["clipper.workers.ExtractMiddleware"] == 100
+    options = {"CLIPPER_EXTRACT_WORKERS": 1}
+    assert isinstance(ExtractMiddleware.from_crawler(get_crawler(PageSpider, options)), ExtractMiddleware)
+    with pytest.raises(NotConfigured, match="no article pages"):
+        ExtractMiddleware.from_crawler(get_crawler(SmallLibrarySpider, options))
