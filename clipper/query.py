@@ -14,6 +14,21 @@ from models import Article, Outlet
 EXPORT_FIELDS = ("url", "title", "body", "published", "region", "outlet")
 
 
+def select_articles(*columns) -> Select:
+    """SELECT what every analyst listing shows of an article (id, url, title, body,
+    published, region and the outlet's canonical name as ``outlet``), then ``columns``."""
+    return select(
+        Article.id,
+        Article.url,
+        Article.title,
+        Article.body,
+        Article.published,
+        Article.region,
+        Outlet.name.label("outlet"),
+        *columns,
+    ).outerjoin(Outlet, Article.outlet_id == Outlet.id)
+
+
 @dataclass
 class Filters:
     region: str | None = None
@@ -47,24 +62,13 @@ def iter_articles(engine: Engine, filters: Filters | None = None) -> Iterator[di
 
     ``published`` is an aware datetime in KST (or None).
     """
-    stmt = (
-        select(
-            Article.id,
-            Article.url,
-            Article.title,
-            Article.body,
-            Article.published,
-            Article.published_raw,
-            Article.region,
-            Article.region_evidence,
-            Article.author,
-            Outlet.name.label("outlet"),
-            Article.outlet_raw,
-            Article.spider,
-        )
-        .outerjoin(Outlet, Article.outlet_id == Outlet.id)
-        .order_by(Article.published.desc().nulls_last(), Article.id.desc())
-    )
+    stmt = select_articles(
+        Article.published_raw,
+        Article.region_evidence,
+        Article.author,
+        Article.outlet_raw,
+        Article.spider,
+    ).order_by(Article.published.desc().nulls_last(), Article.id.desc())
     stmt = (filters or Filters()).apply(stmt)
     with engine.connect() as conn:
         for row in conn.execute(stmt).mappings():

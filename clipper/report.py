@@ -20,7 +20,7 @@ from urllib.parse import quote, urlsplit
 from sqlalchemy import ColumnElement, Engine, func, select
 
 from clipper.dates import KST
-from clipper.query import Filters
+from clipper.query import Filters, select_articles
 from models import Article, Outlet
 from models.stories import Story, StoryMember
 
@@ -197,18 +197,7 @@ def build_report(engine: Engine, day: date, days: int = 1) -> Report:
         raise ValueError("days must be at least 1")
     start = day - timedelta(days=days - 1)
     stmt = (
-        select(
-            Article.id,
-            Article.url,
-            Article.title,
-            Article.body,
-            Article.published,
-            Article.region,
-            Outlet.name.label("outlet"),
-            StoryMember.story_id,
-            Story.canonical_article_id,
-        )
-        .outerjoin(Outlet, Article.outlet_id == Outlet.id)
+        select_articles(StoryMember.story_id, Story.canonical_article_id)
         .outerjoin(StoryMember, StoryMember.article_id == Article.id)
         .outerjoin(Story, Story.id == StoryMember.story_id)
         .order_by(Article.published.asc(), Article.id.asc())

@@ -30,8 +30,8 @@ from sqlalchemy import (
 )
 
 from clipper.dates import KST
-from clipper.query import Filters
-from models import Article, Outlet
+from clipper.query import Filters, select_articles
+from models import Article
 
 # FTS5's trigram tokenizer cannot match a term of fewer characters than this.
 MIN_TRIGRAM_CHARS = 3
@@ -105,17 +105,7 @@ def search(
     title_match = and_(*(Article.title.icontains(t, autoescape=True) for t in terms))
     title_rank = case((title_match, 1), else_=0)
     stmt = (
-        select(
-            Article.id,
-            Article.url,
-            Article.title,
-            Article.body,
-            Article.published,
-            Article.region,
-            Outlet.name.label("outlet"),
-            title_rank.label("title_match"),
-        )
-        .outerjoin(Outlet, Article.outlet_id == Outlet.id)
+        select_articles(title_rank.label("title_match"))
         .where(match_condition(engine, terms))
         .order_by(title_rank.desc(), Article.published.desc().nulls_last(), Article.id.desc())
         .limit(limit)
