@@ -6,6 +6,13 @@ default ``CLIPPER_STORE_BATCH_SIZE`` and of a larger size, into a fresh database
 (a SQLite file in a temporary directory; a fresh PostgreSQL schema, dropped afterwards). The
 store runs without the story hook here (``bench_stages`` times that as ``assign``). The
 second pass writes the same rows again: the re-crawl case, where every row is unchanged.
+``cpu_rows_per_s`` divides the first pass's rows by this process's CPU time instead: on a
+shared machine it moves less with other processes' load than the wall-clock rate (on SQLite
+it is all the work but waiting for the disk; on PostgreSQL only the client's share).
+
+``sqlite_no_search`` is SQLite with the search index's triggers dropped after migrating: what
+storing costs without keeping ``articles_fts`` (FTS5 trigram indexing) in step, to show how
+much of a row's time that is. clipper itself always keeps the index.
 
 PostgreSQL comes from ``CLIPPER_TEST_POSTGRES_URL`` (default
 ``postgresql+psycopg://postgres@127.0.0.1:5432/test``); without a server it is skipped with
@@ -88,25 +95,42 @@ def postgres_schema() -> Iterator[str]:
             admin.dispose()
 
 
-def write_rate(url: str, items: list[dict], batch_size: int) -> dict:
-    """Rows per second writing ``items`` in batches into a fresh database, then again."""
+SEARCH_TRIGGERS = ("articles_fts_ai", "articles_fts_au", "articles_fts_ad")
+
+
+def write_rate(url: str, items: list[dict], batch_size: int, search_index: bool = True) -> dict:
+    """Rows per second writing ``items`` in batches into a fresh database, then again;
+    ``search_index=False`` (SQLite) first drops the triggers that keep it in step."""
     engine = create_db_engine(url)
     try:
+        if not search_index:
+            with engine.begin() as conn:
+                for trigger in SEARCH_TRIGGERS:
+                    conn.execute(text(f"DROP TRIGGER {trigger}"))
         store = ArticleStore(engine)
         rates = {}
         for pass_name in ("insert", "rewrite"):
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             counts = [0, 0, 0]
             for start in range(0, len(items), batch_size):
                 for k, n in enumerate(store.write(items[start : start + batch_size])):
                     counts[k] += n
-            rates[pass_name] = (len(items) / (time.perf_counter() - started), counts)
+            rates[pass_name] = (
+                len(items) / (time.perf_counter() - started),
+                len(items) / (time.process_time() - cpu_started),
+                counts,
+            )
     finally:
         engine.dispose()
-    (insert_rate, inserted), (rewrite_rate, rewritten) = rates["insert"], rates["rewrite"]
+    insert_rate, insert_cpu, inserted = rates["insert"]
+    rewrite_rate, _, rewritten = rates["rewrite"]
     if inserted[0] != len(items) or rewritten[2] != len(items):
         raise RuntimeError(f"store counts off: insert {inserted}, rewrite {rewritten}")
-    return {"rows_per_s": round(insert_rate), "rewrite_rows_per_s": round(rewrite_rate)}
+    return {
+        "rows_per_s": round(insert_rate),
+        "cpu_rows_per_s": round(insert_cpu),
+        "rewrite_rows_per_s": round(rewrite_rate),
+    }
 
 
 def run(rows: int = 5000, rounds: int = 3) -> dict:
@@ -121,21 +145,25 @@ def run(rows: int = 5000, rounds: int = 3) -> dict:
         def sqlite_url() -> Iterator[str]:
             yield f"sqlite:///{Path(tmp) / f'store-{next(counter)}.sqlite'}"
 
-        databases = {"sqlite": sqlite_url, "postgresql": postgres_schema}
-        for name, make_url in databases.items():
+        databases = {
+            "sqlite": (sqlite_url, True),
+            "sqlite_no_search": (sqlite_url, False),
+            "postgresql": (postgres_schema, True),
+        }
+        for name, (make_url, search_index) in databases.items():
             figures: dict = {}
             try:
                 for batch in (default_batch, LARGE_BATCH):
                     measured = []
                     for _ in range(rounds):
                         with make_url() as url:
-                            measured.append(write_rate(url, items, batch))
+                            measured.append(write_rate(url, items, batch, search_index))
                     figures[f"batch_{batch}"] = {
                         key: round(statistics.median(m[key] for m in measured))
                         for key in measured[0]
                     }
             except Exception as exc:
-                if name == "sqlite":
+                if name.startswith("sqlite"):
                     raise
                 figures = {"skipped": f"{postgres_url()}: {str(exc).splitlines()[0]}"}
             results[name] = figures

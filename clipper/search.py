@@ -1,13 +1,16 @@
 """Korean full-text search over article titles and bodies, on SQLite and PostgreSQL alike.
 
 Korean words take particles and compounds (마을작은도서관, 작은도서관에서), so search matches
-substrings, not whole words. SQLite uses the FTS5 ``trigram`` table ``articles_fts``
-(migration 0003); PostgreSQL uses ``ILIKE``, accelerated by the ``pg_trgm`` GIN indexes of
-the same migration. Trigrams need at least three characters: shorter terms (도서, 책) fall
-back to a plain substring match.
+substrings, not whole words. Both databases find the articles holding every trigram of a
+term in a trigram index and check the substring on those candidates: SQLite with the FTS5
+``trigram`` table ``articles_fts`` (migration 0003; since 0005 it keeps no positions, so the
+candidates come from a query for the term's trigrams and the check is a ``LIKE``),
+PostgreSQL with ``ILIKE``, which the ``pg_trgm`` GIN indexes of 0003 accelerate and
+recheck. Trigrams need at least three characters: shorter terms (도서, 책) are matched by
+the substring check alone.
 
 The query is split on whitespace and every term must match (AND). User text reaches the
-database as bound parameters only; for FTS5 each term is quoted as a phrase, so ``"``,
+database as bound parameters only; for FTS5 each trigram is quoted as a string, so ``"``,
 ``AND`` or ``*`` in a query are searched for, never interpreted.
 """
 
@@ -51,6 +54,11 @@ def fts5_phrase(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
+def trigrams(term: str) -> list[str]:
+    """The distinct three-character substrings of ``term``, in order."""
+    return list(dict.fromkeys(term[i : i + MIN_TRIGRAM_CHARS] for i in range(len(term) - 2)))
+
+
 def _term_condition(term: str) -> ColumnElement[bool]:
     # icontains with autoescape: % and _ in the term are matched literally (LIKE ESCAPE).
     return or_(
@@ -63,16 +71,16 @@ def match_condition(engine: Engine, terms: list[str]) -> ColumnElement[bool]:
     """A WHERE condition true for articles whose title or body contains every term."""
     conditions: list[ColumnElement[bool]] = []
     if engine.dialect.name == "sqlite":
-        long_terms = [t for t in terms if len(t) >= MIN_TRIGRAM_CHARS]
-        if long_terms:
-            fts_query = " AND ".join(fts5_phrase(t) for t in long_terms)
+        # The index has no positions (0005): it yields the articles holding all the trigrams
+        # anywhere, and the substring conditions below keep those that hold the terms.
+        grams = list(dict.fromkeys(g for t in terms for g in trigrams(t)))
+        if grams:
+            fts_query = " AND ".join(fts5_phrase(g) for g in grams)
             matching = select(_articles_fts.c.rowid).where(
                 literal_column("articles_fts").op("MATCH")(bindparam("fts_query", fts_query))
             )
             conditions.append(Article.id.in_(matching))
-        conditions.extend(_term_condition(t) for t in terms if len(t) < MIN_TRIGRAM_CHARS)
-    else:
-        conditions.extend(_term_condition(t) for t in terms)
+    conditions.extend(_term_condition(t) for t in terms)
     return and_(*conditions)
 
 

@@ -147,9 +147,11 @@ def test_stage_benchmark_runs_every_stage():
 
 def test_store_benchmark_writes_and_rewrites(tmp_path):
     items = [bench_store.item(i) for i in range(1, 31)]
-    figures = bench_store.write_rate(f"sqlite:///{tmp_path / 's.sqlite'}", items, 7)
-    assert figures["rows_per_s"] > 0
-    assert figures["rewrite_rows_per_s"] > 0
+    for search_index in (True, False):
+        url = f"sqlite:///{tmp_path / f's-{search_index}.sqlite'}"
+        figures = bench_store.write_rate(url, items, 7, search_index)
+        assert figures["rows_per_s"] > 0
+        assert figures["rewrite_rows_per_s"] > 0
 
 
 def test_main_writes_results_and_merges_only_runs(tmp_path, capsys):

@@ -17,7 +17,7 @@ from sqlalchemy import inspect, text
 
 from clipper.db import create_db_engine, current_revision, downgrade, head_revision, upgrade
 from clipper.query import Filters
-from clipper.search import fts5_phrase, search, search_terms, snippet
+from clipper.search import fts5_phrase, search, search_terms, snippet, trigrams
 from pipelines.store import ArticleStore
 
 KST = ZoneInfo("Asia/Seoul")
@@ -196,6 +196,29 @@ def test_search_index_follows_updates_and_deletes(seeded):
         conn.execute(text("DELETE FROM sightings WHERE article_id = :id"), {"id": ids["seoul"]})
         conn.execute(text("DELETE FROM articles WHERE id = :id"), {"id": ids["seoul"]})
     assert search(engine, "리모델링") == []
+
+
+def test_search_checks_the_substring_not_just_its_trigrams(engine):
+    # Every trigram of 작은도서관 (작은도, 은도서, 도서관) is in the first body, but never
+    # the whole word: the trigram index offers it as a candidate, the substring check drops it.
+    scattered = "작은도 모임과 은도서 행사, 그리고 도서관 공사 소식이다."
+    ArticleStore(engine).write(
+        [
+            item("seoul", title="동네 소식", body=scattered),
+            item("suwon", title="새 소식", body="마을작은도서관에서 책을 빌렸다."),
+        ]
+    )
+    hits = search(engine, "작은도서관")
+    assert [h["title"] for h in hits] == ["새 소식"]
+    assert [h["title"] for h in search(engine, "은도서 행사")] == ["동네 소식"]
+
+
+@pytest.mark.parametrize(
+    ("term", "expected"),
+    [("작은도서관", ["작은도", "은도서", "도서관"]), ("도서", []), ("aaaa", ["aaa"]), ("", [])],
+)
+def test_trigrams(term, expected):
+    assert trigrams(term) == expected
 
 
 @pytest.mark.parametrize(
