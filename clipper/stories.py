@@ -16,8 +16,9 @@ How an article finds its story:
    0.997 at 0.5. An overlap of 0.7 (the default cut) means a Jaccard of 0.54 for two texts
    of equal length and 0.3 when one is twice the other; chains through the wire original
    catch most of the rest. Unrelated articles (Jaccard ~0.01) collide with odds ~0.2%.
-   The band hashes live in the ``story_bands`` table, looked up by equality on an indexed
-   column, so the index survives nightly runs and behaves the same on SQLite and PostgreSQL.
+   The band hashes live in the ``story_bands`` table, keyed and looked up by equality on
+   the hash, so the index survives nightly runs and behaves the same on SQLite and
+   PostgreSQL.
 4. **Verify**: a candidate joins only if it was published within ``window`` of the article
    (published, else fetched) and the similarity estimated from the two stored signatures
    passes (``is_match``): the overlap of the shorter text with the longer one (a trimmed
@@ -516,16 +517,18 @@ class StoryIndex:
                 for entry in batch
             ],
         )
+        # In key order, so consecutive rows land on the same or the next b-tree page. A set
+        # per article: two of its bands with one hash (odds ~2^-64) are one key.
         _insert_plain(
             conn,
             StoryBand.__table__.name,
-            ("article_id", "band", "hash", "story_id", "time"),
-            [
-                (entry.article_id, band, h, entry.story_id, seconds)
+            ("hash", "article_id", "time"),
+            sorted(
+                (h, entry.article_id, seconds)
                 for entry, hashes in zip(batch, bands, strict=True)
                 for seconds in (_seconds(entry.time),)
-                for band, h in enumerate(hashes)
-            ],
+                for h in set(hashes)
+            ),
         )
         # Stories founded here were computed in full above; stored ones changed members.
         refresh_stories(conn, touched, now)

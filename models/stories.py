@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Float, ForeignKey, Integer, LargeBinary, SmallInteger
+from sqlalchemy import BigInteger, Float, ForeignKey, Integer, LargeBinary
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime
@@ -58,22 +58,18 @@ class StoryBand(Base):
     """One LSH band hash of an indexed article (``BANDS`` rows per article)."""
 
     __tablename__ = "story_bands"
-    # On SQLite the primary key is the table itself (no separate rowid b-tree): one index
-    # less to update for each of the BANDS rows an article adds.
+    # Keyed by the hash, and on SQLite the key is the table itself (no rowid b-tree): a
+    # lookup and the insert of a row each touch one b-tree, which already holds the time
+    # the lookup filters on. The index on article_id (for deletes and the cascade) grows at
+    # its end, as ids only increase, so it costs a page or two per batch, not a page per row.
     __table_args__ = ({"sqlite_with_rowid": False},)
 
-    article_id: Mapped[int] = mapped_column(
-        ForeignKey("story_members.article_id", ondelete="CASCADE"), primary_key=True
-    )
-    band: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     # Signed 64-bit: fits BIGINT on PostgreSQL and INTEGER on SQLite. The band number is
-    # mixed into the hash, so lookups need the hash alone.
-    hash: Mapped[int] = mapped_column(BigInteger, index=True)
-    # The member's story when the row was written. Not a foreign key (dropped by 0004): band
-    # rows go with their member (the article_id key above, and explicit deletes), and an
-    # unindexed foreign key made deleting a story scan the whole index (~0.1 s per story
-    # at 100,000 articles) and cost a lookup in ``stories`` for every row inserted.
-    story_id: Mapped[int] = mapped_column(Integer)
+    # mixed into the hash, so lookups need the hash alone and the row needs no band column.
+    hash: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("story_members.article_id", ondelete="CASCADE"), primary_key=True, index=True
+    )
     # The article's time (story_members.story_time) in Unix seconds, so lookups skip rows
     # outside the window without reading signatures. A plain integer: the band rows are
     # written in bulk without per-row type conversion. Pruning uses story_members' index.

@@ -459,7 +459,7 @@ def test_index_prunes_once_per_crawl_on_its_own(engine):
         )
 
 
-# --- migration 0002 ------------------------------------------------------------------------
+# --- migrations 0002 and 0006 --------------------------------------------------------------
 
 STORY_TABLES = {"stories", "story_members", "story_bands"}
 
@@ -489,6 +489,8 @@ def test_migration_0002_upgrades_and_downgrades(database_url):
     assert set(inspector.get_table_names()) >= STORY_TABLES
     assert "story_summary" in inspector.get_view_names()
     assert {"ix_story_bands_hash"} <= {i["name"] for i in inspector.get_indexes("story_bands")}
+    # The index code writes the newest band layout (0006); the way down passes every step.
+    upgrade(engine)
     with engine.begin() as conn:
         StoryIndex(now=lambda: NOW).assign(conn, [(1, make_item(0, ORIGINAL))])
         summary = conn.execute(text("SELECT story_id, n_articles FROM story_summary")).one()
@@ -503,6 +505,58 @@ def test_migration_0002_upgrades_and_downgrades(database_url):
         assert conn.execute(text("SELECT COUNT(*) FROM articles")).scalar_one() == 1
     upgrade(engine)
     assert set(inspect(engine).get_table_names()) >= STORY_TABLES
+    engine.dispose()
+
+
+def test_migration_0006_rekeys_the_band_index_both_ways(database_url):
+    engine = create_db_engine(database_url, migrate=False)
+    upgrade(engine, "0005")
+    now = NOW.astimezone(UTC).replace(tzinfo=None)
+    with engine.begin() as conn:
+        for article_id in (1, 2):
+            conn.execute(
+                text(
+                    "INSERT INTO articles (id, url, title, body, spider, first_seen, last_seen,"
+                    " content_hash) VALUES (:id, :url, '제목', '본문', 't', :now, :now, 'x')"
+                ),
+                {"id": article_id, "url": f"https://a.kr/{article_id}", "now": now},
+            )
+        conn.execute(
+            text(
+                "INSERT INTO stories (id, first_published, last_published, n_articles,"
+                " created_at, updated_at) VALUES (7, :now, :now, 2, :now, :now)"
+            ),
+            {"now": now},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO story_members (article_id, story_id, story_time, n_shingles,"
+                " joined_at) VALUES (1, 7, :now, 10, :now), (2, 7, :now, 10, :now)"
+            ),
+            {"now": now},
+        )
+        # Article 2 has two bands with one hash: one key after the upgrade.
+        conn.execute(
+            text(
+                "INSERT INTO story_bands (article_id, band, hash, story_id, time) VALUES"
+                " (1, 0, 30, 7, 100), (1, 1, -5, 7, 100), (2, 0, 30, 7, 200), (2, 1, 30, 7, 200)"
+            )
+        )
+    upgrade(engine, "0006")
+    indexes = {i["name"] for i in inspect(engine).get_indexes("story_bands")}
+    assert indexes == {"ix_story_bands_article_id"}
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT hash, article_id, time FROM story_bands")).all()
+    assert sorted(rows) == [(-5, 1, 100), (30, 1, 100), (30, 2, 200)]
+    downgrade(engine, "0005")
+    indexes = {i["name"] for i in inspect(engine).get_indexes("story_bands")}
+    assert indexes == {"ix_story_bands_hash"}
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT article_id, band, hash, story_id, time FROM story_bands")
+        ).all()
+    # Bands numbered per article in hash order; the story from the membership.
+    assert sorted(rows) == [(1, 0, -5, 7, 100), (1, 1, 30, 7, 100), (2, 0, 30, 7, 200)]
     engine.dispose()
 
 
