@@ -128,8 +128,9 @@ DOWNLOADER_MIDDLEWARES = {
     # Extracts article pages in worker processes (CLIPPER_EXTRACT_WORKERS). 100: after
     # retries and redirects (550, 600), so only final responses are extracted.
     "clipper.workers.ExtractMiddleware": 100,
-    # Runs on responses after decompression (HttpCompressionMiddleware is 590).
-    "clipper.charset.CharsetMiddleware": 580,
+    # Runs on responses after decompression (HttpCompressionMiddleware is 590) and after
+    # the extraction (100), whose decode tells it the page's encoding.
+    "clipper.charset.CharsetMiddleware": 90,
 }
 # Private hosts the crawler may fetch: "host" (any port) or "host:port". The host:port of
 # every http(s) URL in a CLIPPER_*_URL setting (the mirror in tests and the demo) is allowed
