@@ -36,3 +36,6 @@ class ArticleItem:
     # Raw-data bookkeeping so articles can be re-processed without re-crawling.
     html_hash: str = ""
     extra: dict = field(default_factory=dict)
+    # Transient: the text stages' work done ahead on the page's extracted title and body, in
+    # the extraction worker (pipelines.prepare). Dropped by the signature stage; not stored.
+    prepared: dict | None = field(default=None, repr=False, compare=False)

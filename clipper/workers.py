@@ -7,8 +7,11 @@ bytes of each article page to an :class:`ExtractPool` as the response arrives, a
 result without blocking the reactor and leaves it in ``request.meta`` for
 :meth:`spiders.article.ArticlePageSpider.parse_article`, which then skips its own
 extraction. The output is the same either way: one function, :func:`extract_page`, runs in
-the worker or in the spider. The pool is driven by the asyncio event loop, so it needs the
-asyncio reactor (Scrapy's default); under another reactor the middleware switches off.
+the worker or in the spider. The worker's job (:func:`work_page`) also does the text
+stages' per-page work on what it extracted (:mod:`pipelines.prepare`), which the stages
+then skip, and ``clipper.charset`` takes the page's encoding from the worker's decode. The
+pool is driven by the asyncio event loop, so it needs the asyncio reactor (Scrapy's
+default); under another reactor the middleware switches off.
 
 Only requests that :meth:`~spiders.article.ArticlePageSpider.article_request` marks
 (``meta[EXTRACT_META]``, set when ``parse_article`` is the callback) are sent, and only 2xx
@@ -50,6 +53,7 @@ from scrapy.exceptions import NotConfigured
 
 from clipper.encoding import charset_from_content_type
 from clipper.extract import Extracted, SiteRules, extract_article
+from pipelines.prepare import prepare_text
 
 __all__ = [
     "EXTRACT_META",
@@ -60,6 +64,7 @@ __all__ = [
     "extract_page",
     "extract_workers",
     "take_extracted",
+    "work_page",
 ]
 
 # request.meta key: extract this page in the pool (set by ArticlePageSpider.article_request).
@@ -88,6 +93,14 @@ def extract_page(
     return found, hashlib.sha1(body).hexdigest()
 
 
+def work_page(*args: Any) -> tuple[Extracted, str, dict]:
+    """A worker's job: :func:`extract_page`, then the text stages' work on the extracted
+    title and body (:func:`pipelines.prepare.prepare_text`), which the reactor would
+    otherwise do in the pipeline."""
+    found, html_hash = extract_page(*args)
+    return found, html_hash, prepare_text(found.title, found.body)
+
+
 @dataclass(frozen=True)
 class PageExtract:
     """A worker's result for one response; ``body`` is that response's bytes object, so a
@@ -96,19 +109,28 @@ class PageExtract:
     body: bytes
     found: Extracted
     html_hash: str
+    prepared: dict
 
 
-def take_extracted(response: Any) -> tuple[Extracted, str] | None:
+def worker_result(meta: dict, body: bytes) -> PageExtract | None:
+    """The pool's result for the page ``body`` in its request's ``meta`` (left there), or
+    None when there is none: no pool, or a failed job."""
+    done = meta.get(RESULT_META)
+    if not isinstance(done, PageExtract) or done.body is not body:
+        return None
+    return done
+
+
+def take_extracted(response: Any) -> PageExtract | None:
     """The pool's result for ``response`` (removed from its meta), or None when there is
     none: no pool, a failed job, or a response not tied to a request (tests)."""
     try:
         meta = response.meta
     except AttributeError:  # Response.meta raises when there is no request
         return None
-    done = meta.pop(RESULT_META, None)
-    if not isinstance(done, PageExtract) or done.body is not response.body:
-        return None
-    return done.found, done.html_hash
+    done = worker_result(meta, response.body)
+    meta.pop(RESULT_META, None)
+    return done
 
 
 def default_workers(cpu_count: int | None = None) -> int:
@@ -155,7 +177,7 @@ def _serve(sock: socket.socket) -> None:
     # Ctrl-C reaches the whole process group: the crawl shuts down gracefully and closes
     # the pool itself, so a worker must not die of it first.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    extract_page(_WARM_PAGE, "http://warm.invalid/", None, None, None)  # imports, caches
+    work_page(_WARM_PAGE, "http://warm.invalid/", None, None, None)  # imports, caches
     with sock:
         while True:
             header = _recv_exactly(sock, _HEADER.size)
@@ -163,8 +185,8 @@ def _serve(sock: socket.socket) -> None:
             if payload is None:
                 return
             try:
-                result: tuple[str, Any] = ("ok", extract_page(*pickle.loads(payload)))
-            except Exception as exc:  # extract_page never raises; a bad job still must not
+                result: tuple[str, Any] = ("ok", work_page(*pickle.loads(payload)))
+            except Exception as exc:  # work_page never raises; a bad job still must not
                 result = ("error", repr(exc))  # take the worker down
             frame = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
             sock.sendall(_HEADER.pack(len(frame)) + frame)
@@ -188,7 +210,7 @@ class _Worker:
 
 
 class ExtractPool:
-    """Worker processes for :func:`extract_page`, fed by the asyncio event loop itself.
+    """Worker processes for :func:`work_page`, fed by the asyncio event loop itself.
 
     Each worker is a spawned process (not forked: the crawler process runs threads) joined
     to the crawler by a socket pair; pickled jobs and results are written and read by the
@@ -225,8 +247,8 @@ class ExtractPool:
             self.close()
             raise
 
-    async def run(self, *args: Any) -> tuple[Extracted, str]:
-        """:func:`extract_page` with ``args`` in the least busy worker. Raises
+    async def run(self, *args: Any) -> tuple[Extracted, str, dict]:
+        """:func:`work_page` with ``args`` in the least busy worker. Raises
         BrokenProcessPool when a worker died (the pool is then closed) and PoolClosed when
         the pool is or gets closed."""
         self.start()
@@ -381,13 +403,13 @@ class ExtractMiddleware:
             crawl_spider.now() if hasattr(crawl_spider, "now") else None,
         )
         try:
-            found, html_hash = await self.pool.run(*args)
+            found, html_hash, prepared = await self.pool.run(*args)
         except (BrokenProcessPool, PoolClosed):
             self._unavailable()
             return response
         except Exception:
             self._count("pages/failed")
             return response
-        request.meta[RESULT_META] = PageExtract(response.body, found, html_hash)
+        request.meta[RESULT_META] = PageExtract(response.body, found, html_hash, prepared)
         self._count("pages/pool")
         return response

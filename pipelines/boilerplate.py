@@ -2,6 +2,8 @@
 e-mails, copyright lines, photo captions, promo lines.
 
 Assumes ``pipelines.clean`` ran (normalised whitespace, paragraphs split by blank lines).
+The body's :func:`~clipper.boilerplate.strip_boilerplate` may have been done ahead, in the
+extraction worker (``pipelines.prepare``).
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from itemadapter import ItemAdapter
 
 from clipper.boilerplate import strip_boilerplate
-from pipelines.base import Stage
+from pipelines.base import Stage, done_ahead
 
 
 class BoilerplatePipeline(Stage):
@@ -17,7 +19,7 @@ class BoilerplatePipeline(Stage):
 
     def process_item(self, item):
         adapter = ItemAdapter(item)
-        cleaned = strip_boilerplate(adapter.get("body", ""))
+        cleaned = done_ahead(adapter, self.stage, strip_boilerplate, adapter.get("body", ""))
         adapter["body"] = cleaned.body
         for kind in cleaned.removed:
             self.count("body", f"{kind}_removed")

@@ -1,7 +1,8 @@
 """Remove repeated body text: a paragraph printed twice keeps its first occurrence.
 
 Assumes ``pipelines.clean`` ran. Syndicated copies across outlets are a different matter,
-handled by the near-duplicate stage.
+handled by the near-duplicate stage. The body's :func:`~clipper.text.drop_repeated_paragraphs`
+may have been done ahead, in the extraction worker (``pipelines.prepare``).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from itemadapter import ItemAdapter
 
 from clipper.text import drop_repeated_paragraphs
-from pipelines.base import Stage
+from pipelines.base import Stage, done_ahead
 
 
 class RepeatedTextPipeline(Stage):
@@ -17,7 +18,9 @@ class RepeatedTextPipeline(Stage):
 
     def process_item(self, item):
         adapter = ItemAdapter(item)
-        body, removed = drop_repeated_paragraphs(adapter.get("body", ""))
+        body, removed = done_ahead(
+            adapter, self.stage, drop_repeated_paragraphs, adapter.get("body", "")
+        )
         adapter["body"] = body
         self.count("body", "repeated_removed", removed)
         return item

@@ -6,7 +6,9 @@ JSON-safe dict tagged with the signature scheme). The database work happens in t
 transaction: ``story_hook(crawler)`` gives the ``ArticleStore`` hook that puts every new or
 changed article in a story. Assumes the text was cleaned (``pipelines.clean``,
 ``pipelines.boilerplate``, ``pipelines.repeats``); the signature normalises again anyway,
-so it also works on raw text.
+so it also works on raw text. The signature may have been computed ahead, in the extraction
+worker (``pipelines.prepare``); this is the last stage with work done ahead, so it drops
+what the item carried of it.
 
 Settings: ``CLIPPER_STORY_THRESHOLD`` (similarity cut, default 0.7),
 ``CLIPPER_STORY_WINDOW_DAYS`` (max days between two copies, default 7),
@@ -19,19 +21,31 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 
 from clipper.stories import StoryConfig, StoryIndex, signature
-from pipelines.base import Stage
+from pipelines.base import PREPARED_FIELD, Stage, done_ahead
+
+STAGE = "stories"
+
+
+def signature_json(title: str, body: str) -> dict:
+    """The story signature of an article, JSON-safe (what ``extra["minhash"]`` holds)."""
+    return signature(title, body).to_json()
 
 
 def sign_item(item) -> bool:
     """Put the signature in ``extra["minhash"]``; False when the text is empty."""
     adapter = ItemAdapter(item)
-    sig = signature(adapter.get("title") or "", adapter.get("body") or "")
+    sig = done_ahead(
+        adapter, STAGE, signature_json, adapter.get("title") or "", adapter.get("body") or ""
+    )
     extra = adapter.get("extra")
     if not isinstance(extra, dict):
         extra = {}
         adapter["extra"] = extra
-    extra["minhash"] = sig.to_json()
-    return sig.n_shingles > 0
+    extra["minhash"] = sig
+    if adapter.get(PREPARED_FIELD) is not None:
+        # The later stages and the store have no use for it (and the store copies the item).
+        adapter[PREPARED_FIELD] = None
+    return sig["n"] > 0
 
 
 def story_hook(crawler: Crawler):
@@ -45,7 +59,7 @@ def story_hook(crawler: Crawler):
 
 
 class StorySignaturePipeline(Stage):
-    stage = "stories"
+    stage = STAGE
 
     def __init__(self, crawler: Crawler):
         super().__init__(crawler)

@@ -184,13 +184,18 @@ class ArticlePageSpider(ClipperSpider):
         ``published``/``author``, which only fill what the page lacks.
         """
         fetched = canonical_url(response.url)
-        found, html_hash = take_extracted(response) or extract_page(
-            response.body,
-            response.url,
-            charset_from_content_type(response.headers.get("Content-Type")),
-            self.site_rules,
-            self.now(),
-        )
+        done = take_extracted(response)
+        if done is not None:
+            found, html_hash, prepared = done.found, done.html_hash, done.prepared
+        else:
+            found, html_hash = extract_page(
+                response.body,
+                response.url,
+                charset_from_content_type(response.headers.get("Content-Type")),
+                self.site_rules,
+                self.now(),
+            )
+            prepared = None  # the stages do their own work
         self.record_coverage(found.fields_from)
         own = declared_canonical(response.url, declared_url(response.url, found), site_domain)
         if own and own != fetched and not url:
@@ -216,6 +221,7 @@ class ArticlePageSpider(ClipperSpider):
                 "fields_from": dict(found.fields_from),
                 **(extra or {}),
             },
+            prepared=prepared,
         )
 
     def record_coverage(self, fields_from: dict[str, str]) -> None:

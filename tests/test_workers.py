@@ -28,6 +28,7 @@ from clipper.workers import (
     extract_page,
     extract_workers,
     take_extracted,
+    work_page,
 )
 from spiders.article import ArticlePageSpider
 
@@ -99,14 +100,22 @@ def test_zero_workers_switch_the_middleware_off():
 
 def test_take_extracted_only_for_the_same_bytes():
     response = file_response(PAGES[0], CMS.format(1))
-    found, html_hash = extract_page(*job(PAGES[0], 1))
-    response.meta[RESULT_META] = PageExtract(response.body, found, html_hash)
-    assert take_extracted(response) == (found, html_hash)
+    done = PageExtract(response.body, *work_page(*job(PAGES[0], 1)))
+    response.meta[RESULT_META] = done
+    assert take_extracted(response) == done
     assert take_extracted(response) is None  # taken once
     # A result copied along with the meta into another request is not that page's.
     other = file_response(PAGES[1], CMS.format(2))
-    other.meta[RESULT_META] = PageExtract(response.body, found, html_hash)
+    other.meta[RESULT_META] = done
     assert take_extracted(other) is None
+
+
+def test_a_workers_job_is_the_extraction_plus_the_text_stages_work():
+    from pipelines.prepare import prepare_text
+
+    found, html_hash, prepared = work_page(*job(PAGES[0], 1))
+    assert (found, html_hash) == extract_page(*job(PAGES[0], 1))
+    assert prepared == prepare_text(found.title, found.body)
 
 
 def test_take_extracted_without_a_request():
@@ -130,7 +139,7 @@ def test_pool_gives_the_spiders_own_results_and_stops_its_workers():
         processes = [w.process for w in pool._procs]
     finally:
         pool.close()
-    assert results == [extract_page(*args) for args in jobs]
+    assert results == [work_page(*args) for args in jobs]
     assert results[2][0].encoding == "cp949"
     assert processes
     assert not any(p.is_alive() for p in processes)
@@ -175,7 +184,7 @@ def test_a_cancelled_job_does_not_shift_the_results():
         got = asyncio.run(cancel_then_run())
     finally:
         pool.close()
-    assert got == extract_page(*job(PAGES[1], 2))
+    assert got == work_page(*job(PAGES[1], 2))
 
 
 # --- the middleware -----------------------------------------------------------------------------

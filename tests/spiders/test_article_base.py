@@ -307,3 +307,27 @@ def test_only_article_spiders_start_extraction_workers():
     assert isinstance(ExtractMiddleware.from_crawler(get_crawler(PageSpider, options)), ExtractMiddleware)
     with pytest.raises(NotConfigured, match="no article pages"):
         ExtractMiddleware.from_crawler(get_crawler(SmallLibrarySpider, options))
+
+
+def test_no_spider_callback_is_a_generator_returning_a_value():
+    # Scrapy's own check is off (WARN_ON_GENERATOR_RETURN_VALUE: it re-parses the source of
+    # a callback for every request); it runs here, on every generator method of our spiders.
+    import importlib
+    import inspect
+    import pkgutil
+
+    from scrapy.utils.misc import is_generator_with_return_value
+
+    import spiders
+
+    checked = 0
+    for info in pkgutil.iter_modules(spiders.__path__):
+        module = importlib.import_module(f"spiders.{info.name}")
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if cls.__module__ != module.__name__:
+                continue
+            for name, method in vars(cls).items():
+                if inspect.isgeneratorfunction(method):
+                    checked += 1
+                    assert not is_generator_with_return_value(method), f"{cls.__name__}.{name}"
+    assert checked > 5
