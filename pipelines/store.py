@@ -65,23 +65,9 @@ CONTENT_HASH = ARTICLE_COLUMNS.index("content_hash")
 SIGHTING_COLUMNS = ("source_url", "article_id", "spider")
 BATCH_TIME_COLUMNS = ("first_seen", "last_seen")
 
-# Columns a re-crawl overwrites (everything the item gives but the key and first_seen).
-UPDATED_COLUMNS = (
-    "title",
-    "body",
-    "author",
-    "published",
-    "published_raw",
-    "region",
-    "region_evidence",
-    "outlet_id",
-    "outlet_raw",
-    "spider",
-    "matched_terms",
-    "last_seen",
-    "content_hash",
-    "html_hash",
-)
+# Columns a re-crawl overwrites: everything the item gives but the key, and last_seen
+# (first_seen stays).
+UPDATED_COLUMNS = (*(c for c in ARTICLE_COLUMNS if c != "url"), "last_seen")
 
 
 def _chunks(values: list, size: int = LOOKUP_CHUNK) -> Iterable[list]:

@@ -14,9 +14,9 @@ SQLite rebuilds the table (it cannot change a primary key); PostgreSQL alters it
 The band index is bounded by the index window (``CLIPPER_STORY_INDEX_DAYS``), so both are
 quick.
 
-Downgrade restores 0004's layout (as 0005 left it). The band numbers cannot be recovered from the hashes;
-an article's rows are numbered 0, 1, … in hash order instead, which keeps the old key
-unique (the old code never read ``band``). ``story_id`` is taken from ``story_members``.
+Downgrade restores the layout of 0004 (unchanged by 0005). The band numbers cannot be
+recovered from the hashes; an article's rows are numbered 0, 1, … in hash order instead,
+which keeps the old key unique (the old code never read ``band``). ``story_id`` is taken from ``story_members``.
 
 Revision ID: 0006
 Revises: 0005
@@ -68,7 +68,7 @@ def upgrade() -> None:
     op.create_index('ix_story_bands_article_id', 'story_bands', ['article_id'], unique=False)
 
 
-# 0004's rows from 0005's: bands numbered in hash order, the story from the membership.
+# The old layout's rows from the new ones: bands numbered in hash order, the story from the membership.
 _OLD_ROWS = """SELECT b.article_id,
         ROW_NUMBER() OVER (PARTITION BY b.article_id ORDER BY b.hash) - 1 AS band,
         b.hash, m.story_id, b.time
