@@ -122,3 +122,21 @@ def test_bad_arguments_are_clear_errors(mirror, tmp_path):
     bad_url = clipper("export", database_url="notadb://", check=False)
     assert bad_url.returncode != 0
     assert "Traceback" not in bad_url.stderr
+
+
+def test_dead_server_is_a_failed_run_without_a_traceback(tmp_path):
+    import socket
+
+    # A port nobody listens on: every request, robots.txt first, is refused.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = clipper(
+        "crawl", "smalllibrary", "-s", f"CLIPPER_SMALLLIBRARY_BASE_URL=http://127.0.0.1:{port}",
+        "-s", "RETRY_TIMES=0", *FAST,
+        database_url=f"sqlite:///{tmp_path / 'dead.sqlite'}", check=False,
+    )
+    assert result.returncode != 0
+    assert "smalllibrary: failed (http_errors)" in result.stderr + result.stdout
+    assert "refused" in result.stderr  # the operator is told why, in one line
+    assert "Traceback" not in result.stderr, result.stderr[-3000:]
