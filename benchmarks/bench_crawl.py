@@ -128,8 +128,8 @@ def _child(mode: str, base_url: str, pages: int, database_url: str, out: Path) -
     """Run one crawl in this process and write its stats as JSON to ``out``."""
     from scrapy.crawler import CrawlerProcess
 
-    from clipper.crawling import project_settings
-    from clipper.runlog import jsonable
+    from clipper.extensions.runlog import jsonable
+    from clipper.ops.crawling import project_settings
 
     process = CrawlerProcess(project_settings(crawl_settings(database_url, base_url)))
     crawler = process.create_crawler(SPIDERS[mode])

@@ -1,4 +1,4 @@
-"""Throughput of clipper.dates: the regex fast path and the dateparser fallback.
+"""Throughput of clipper.text.dates: the regex fast path and the dateparser fallback.
 
 Run: ``.venv/bin/python benchmarks/bench_dates.py``. ``run()`` returns the figures as a dict
 for ``make bench``. Each figure is the best of a few timed rounds (time.perf_counter), so a
@@ -17,7 +17,7 @@ from pathlib import Path
 # Runnable as a plain script from the repo root or elsewhere.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from clipper.dates import KST, parse_date, parse_date_fast
+from clipper.text.dates import KST, parse_date, parse_date_fast
 
 NOW = datetime(2026, 1, 2, 9, 0, tzinfo=KST)
 

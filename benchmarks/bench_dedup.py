@@ -35,14 +35,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import insert
 
-from clipper.db import create_db_engine
-from clipper.stories import (
-    NUM_PERM,
-    StoryConfig,
-    StoryIndex,
-    band_hashes,
-    signature,
-)
+from clipper.store.engine import create_db_engine
+from clipper.store.stories import StoryConfig, StoryIndex
+from clipper.text.minhash import NUM_PERM, band_hashes, signature
 from models import Article
 
 DEFAULT_SIZES = [10_000, 100_000, 1_000_000]

@@ -40,8 +40,8 @@ from sqlalchemy import create_engine, text
 
 from benchmarks import site
 from clipper import settings as clipper_settings
-from clipper.db import create_db_engine
-from pipelines.store import ArticleStore
+from clipper.store.articles import ArticleStore
+from clipper.store.engine import create_db_engine
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 LARGE_BATCH = 500

@@ -6,7 +6,7 @@ gives a body. Search, list and RSS pages (other-pages.jsonl) are not articles an
 
     .venv/bin/python benchmarks/measure_extract.py [--realpages DIR] [--no-registry] [--no-url] [--no-site]
 
-``--no-registry`` hides :mod:`clipper.outlets` so the general rules are measured alone;
+``--no-registry`` hides :mod:`clipper.text.outlets` so the general rules are measured alone;
 ``--no-url`` extracts without the page URL (no host-based site rules, no domain lookup);
 ``--no-site`` switches site rules off, as if every layout had changed.
 """
@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.no_registry:
         extract_module._registry.cache_clear()
-        sys.modules["clipper.outlets"] = None  # type: ignore[assignment]  # import fails
+        sys.modules["clipper.text.outlets"] = None  # type: ignore[assignment]  # import fails
 
     scores: dict[str, list[float]] = {"title": [], "published": [], "outlet": [], "body_f1": []}
     print(f"{'page':42} title  pub   outlet body_f1 from")

@@ -12,7 +12,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from clipper.outlets import OutletRegistry
+from clipper.text.outlets import OutletRegistry
 
 DEFAULT_TSV = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "regions_dev.tsv"
 

@@ -2,7 +2,7 @@
 
 Runs ``tag_region`` on each row's title alone (the board tag is already stripped from it),
 once without an outlet prior and once with the outlet's home region from the outlet
-registry (when ``clipper.outlets`` is importable), and prints precision (right among tagged),
+registry (when ``clipper.text.outlets`` is importable), and prints precision (right among tagged),
 coverage (share tagged) and the confusion of wrong tags.
 
     .venv/bin/python benchmarks/measure_regions.py [path/to/regions_dev.tsv] [--errors]
@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from clipper.regions import tag_region
+from clipper.text.regions import tag_region
 
 DEFAULT_PATH = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "regions_dev.tsv"
 
@@ -30,7 +30,7 @@ def load(path: Path) -> list[dict[str, str]]:
 def outlet_prior() -> Callable[[str], tuple[str | None, str | None]] | None:
     """outlet string → (canonical name, home region), or None when there is no registry."""
     try:
-        from clipper.outlets import default_registry
+        from clipper.text.outlets import default_registry
     except ImportError:
         return None
     registry = default_registry()
@@ -123,7 +123,7 @@ def main(argv: list[str]) -> int:
     timing(rows)
     prior = outlet_prior()
     if prior is None:
-        print("with outlet prior: skipped (clipper.outlets is not importable)")
+        print("with outlet prior: skipped (clipper.text.outlets is not importable)")
     else:
         print("title + outlet home region prior:")
         measure(rows, prior, show_errors)

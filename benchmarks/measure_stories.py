@@ -20,8 +20,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from clipper.analysis.evaluation import pair_scores  # noqa: E402
 from clipper.commands.cluster import cluster_records  # noqa: E402
-from clipper.stories import DEFAULT_THRESHOLD, MatchRule, StoryConfig, pair_scores  # noqa: E402
+from clipper.store.stories import DEFAULT_THRESHOLD, StoryConfig  # noqa: E402
+from clipper.text.minhash import MatchRule  # noqa: E402
 
 DEFAULT_PATH = REPO / "tests" / "data" / "stories_eval.jsonl"
 

@@ -19,7 +19,7 @@ coverage stats as a shift from ``site`` to a fallback instead of as silently emp
 Layers after the first look only for the fields still missing (what they found for the
 others would be ignored): on a page the site rules cover, the generic layers cost little.
 
-The outlet also comes from ``url`` (the domain, through :mod:`clipper.outlets`). Parsel finds
+The outlet also comes from ``url`` (the domain, through :mod:`clipper.text.outlets`). Parsel finds
 things in the whole page (one Selector per page, queried with compiled XPath on its lxml
 tree); BeautifulSoup cleans only the chosen body fragment, once. ``Extracted.canonical`` is
 the URL the page declares for itself. :func:`extract_article` never raises: a broken page
@@ -46,7 +46,7 @@ from lxml import etree
 from parsel import Selector
 from parsel.csstranslator import HTMLTranslator
 
-from clipper.encoding import decode_html
+from clipper.text.encoding import decode_html
 
 __all__ = [
     "LOCAL_CMS_RULES",
@@ -385,7 +385,7 @@ def _parse_date(raw: str | None, now: datetime | None) -> datetime | None:
     if not raw or not _DATE_SHAPE_RE.search(raw):
         return None
     try:
-        from clipper.dates import parse_date
+        from clipper.text.dates import parse_date
 
         found = parse_date(raw[:300], now)
     except Exception:
@@ -463,9 +463,9 @@ def _outlet_from_copyright(value: str) -> str:
 
 @functools.cache
 def _registry() -> Any:
-    """The outlet registry, or None when :mod:`clipper.outlets` is unavailable."""
+    """The outlet registry, or None when :mod:`clipper.text.outlets` is unavailable."""
     try:
-        from clipper.outlets import default_registry
+        from clipper.text.outlets import default_registry
 
         return default_registry()
     except Exception:
@@ -1525,7 +1525,7 @@ def extract_article(
 ) -> Extracted:
     """Extract title, dates, outlet, author and body text from an article page.
 
-    ``body`` is the page as bytes (decoded with :func:`clipper.encoding.decode_html`, using
+    ``body`` is the page as bytes (decoded with :func:`clipper.text.encoding.decode_html`, using
     ``declared_encoding``, the HTTP charset, when given) or as text. ``url`` selects the
     site rules and lets the outlet registry resolve the domain; ``site_rules`` overrides the
     registry lookup; ``now`` anchors relative dates. Never raises.

@@ -239,11 +239,11 @@ _APPLY = {
 def main(argv: list[str] | None = None) -> None:
     """``clipper`` with the SQLite busy timeout, store attempts and backoff from the
     environment, so a test can make a locked database fail in seconds, not minutes."""
-    import clipper.db
+    import clipper.store.engine
     import pipelines.store
 
     if busy := os.environ.get("CLIPPER_FAULTS_SQLITE_BUSY_MS"):
-        clipper.db.SQLITE_BUSY_TIMEOUT_MS = int(busy)
+        clipper.store.engine.SQLITE_BUSY_TIMEOUT_MS = int(busy)
     if attempts := os.environ.get("CLIPPER_FAULTS_WRITE_ATTEMPTS"):
         pipelines.store.WRITE_ATTEMPTS = int(attempts)
     if backoff := os.environ.get("CLIPPER_FAULTS_BACKOFF"):
@@ -298,7 +298,7 @@ def expected_posts(exclude: frozenset[int] = frozenset()) -> dict[int, tuple[str
     the mirror's valid posts minus the placeholder (a title without letters) and
     ``exclude`` (posts a test makes unreachable on purpose)."""
     from clipper.mirror.board import load_board
-    from clipper.urls import canonical_url
+    from clipper.text.urls import canonical_url
     from spiders.smalllibrary import CANONICAL_BASE
 
     posts = {}

@@ -12,7 +12,7 @@ SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
 
 # --- Storage -------------------------------------------------------------------------------
-# SQLAlchemy URL; the embedded default is a SQLite file under ./data (see clipper.db).
+# SQLAlchemy URL; the embedded default is a SQLite file under ./data (see clipper.store.engine).
 CLIPPER_DATABASE_URL = os.environ.get("CLIPPER_DATABASE_URL", "")
 # Rows are upserted in batches: fewer round trips, one transaction per batch.
 CLIPPER_STORE_BATCH_SIZE = 50
@@ -21,10 +21,10 @@ CLIPPER_RUN_KIND = "adhoc"
 # Crawl and process but store nothing (`clipper crawl --dry-run`).
 CLIPPER_DRY_RUN = False
 # Worker processes that extract article pages while the reactor keeps crawling
-# (clipper.workers); None: min(2, cores - 1); 0: the spider extracts them itself.
+# (clipper.middlewares.workers); None: min(2, cores - 1); 0: the spider extracts them itself.
 CLIPPER_EXTRACT_WORKERS = None
 
-# --- Stories: syndicated copies become one story (clipper.stories) ------------------------
+# --- Stories: syndicated copies become one story (clipper.store.stories) ------------------------
 # Shorter text's estimated overlap with the longer one needed to join a story.
 CLIPPER_STORY_THRESHOLD = 0.7
 # Copies must be published within this many days of each other.
@@ -33,7 +33,7 @@ CLIPPER_STORY_WINDOW_DAYS = 7
 CLIPPER_STORY_INDEX_DAYS = 30
 
 # --- Relevance -----------------------------------------------------------------------------
-# Terms that make a story about small libraries; empty means clipper.relevance.DEFAULT_TERMS.
+# Terms that make a story about small libraries; empty means clipper.text.relevance.DEFAULT_TERMS.
 CLIPPER_RELEVANCE_TERMS: list[str] = []
 # Keep stories with none of the terms instead of dropping them as off-topic.
 CLIPPER_KEEP_OFFTOPIC = False
@@ -82,14 +82,14 @@ ITEM_PIPELINES = {
 }
 
 EXTENSIONS = {
-    "clipper.runlog.RunLogExtension": 500,
-    "clipper.dropped.DroppedPageLog": 510,
-    "clipper.progress.ProgressExtension": 520,
+    "clipper.extensions.runlog.RunLogExtension": 500,
+    "clipper.extensions.dropped.DroppedPageLog": 510,
+    "clipper.extensions.progress.ProgressExtension": 520,
 }
 # Progress line while crawling: "auto" (only at a terminal), "on" or "off".
 CLIPPER_PROGRESS = "auto"
 
-# --- Nightly run and its monitors (clipper.health) -------------------------------------------
+# --- Nightly run and its monitors (clipper.ops.health) -------------------------------------------
 # Spiders the nightly run crawls; empty means every spider of the project.
 CLIPPER_NIGHTLY_SPIDERS: list[str] = []
 CLIPPER_MONITOR_ZERO_RUNS = 3
@@ -122,20 +122,20 @@ TELNETCONSOLE_ENABLED = False
 # tests/spiders/test_article_base.py makes the same check on every spider's callbacks.
 WARN_ON_GENERATOR_RETURN_VALUE = False
 
-# --- Security (clipper.security, docs/operations.md) ---------------------------------------
+# --- Security (clipper.middlewares.security, docs/operations.md) ---------------------------------------
 # Scraped pages are untrusted: links and redirects to loopback, private and link-local
 # addresses (cloud metadata at 169.254.169.254) and to hosts outside a spider's
 # allowed_domains are refused. Replaces Scrapy's offsite middleware (same priority), since
 # it also lets the configured mirror host through.
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
-    "clipper.security.AddressGuardMiddleware": 50,
+    "clipper.middlewares.security.AddressGuardMiddleware": 50,
     # Extracts article pages in worker processes (CLIPPER_EXTRACT_WORKERS). 100: after
     # retries and redirects (550, 600), so only final responses are extracted.
-    "clipper.workers.ExtractMiddleware": 100,
+    "clipper.middlewares.workers.ExtractMiddleware": 100,
     # Runs on responses after decompression (HttpCompressionMiddleware is 590) and after
     # the extraction (100), whose decode tells it the page's encoding.
-    "clipper.charset.CharsetMiddleware": 90,
+    "clipper.middlewares.charset.CharsetMiddleware": 90,
 }
 # Private hosts the crawler may fetch: "host" (any port) or "host:port". The host:port of
 # every http(s) URL in a CLIPPER_*_URL setting (the mirror in tests and the demo) is allowed
@@ -144,12 +144,12 @@ CLIPPER_ALLOWED_PRIVATE_HOSTS: list[str] = []
 # Also refuse host names that resolve to a private address (one cached lookup per host).
 CLIPPER_SECURITY_RESOLVE_DNS = True
 
-# --- Distributed crawling (clipper.distributed, docs/operations.md) -------------------------
+# --- Distributed crawling (clipper.extensions.distributed, docs/operations.md) -------------------------
 # Off unless CLIPPER_REDIS_URL is set: then workers share one scrapy-redis request queue.
-ADDONS = {"clipper.distributed.RedisAddon": 0}
+ADDONS = {"clipper.extensions.distributed.RedisAddon": 0}
 CLIPPER_REDIS_URL = os.environ.get("CLIPPER_REDIS_URL", "")
 
 FEED_EXPORT_ENCODING = "utf-8"
-LOG_FORMATTER = "clipper.logformatter.ClipperLogFormatter"
+LOG_FORMATTER = "clipper.extensions.logformatter.ClipperLogFormatter"
 # Quiet by default (cron reads the closing summary); -s LOG_LEVEL=INFO for detail.
 LOG_LEVEL = "WARNING"

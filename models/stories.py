@@ -1,4 +1,4 @@
-"""Stories: syndicated copies of one article grouped as one story (see ``clipper.stories``).
+"""Stories: syndicated copies of one article grouped as one story (see ``clipper.store.stories``).
 
 ``stories`` holds one row per story; ``story_members`` says which article belongs to which
 story (a members table rather than a column on ``articles``, so the feature adds tables and

@@ -2,7 +2,7 @@
 e-mails, copyright lines, photo captions, promo lines.
 
 Assumes ``pipelines.clean`` ran (normalised whitespace, paragraphs split by blank lines).
-The body's :func:`~clipper.boilerplate.strip_boilerplate` may have been done ahead, in the
+The body's :func:`~clipper.text.boilerplate.strip_boilerplate` may have been done ahead, in the
 extraction worker (``pipelines.prepare``).
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from itemadapter import ItemAdapter
 
-from clipper.boilerplate import strip_boilerplate
+from clipper.text.boilerplate import strip_boilerplate
 from pipelines.base import Stage, done_ahead
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from itemadapter import ItemAdapter
 
-from clipper.text import normalize_whitespace, strip_board_trailers
+from clipper.text.paragraphs import normalize_whitespace, strip_board_trailers
 from pipelines.base import Stage, done_ahead
 
 # Whitespace-normalised as they are; the title and the body have their own functions.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from itemadapter import ItemAdapter
 
-from clipper.dates import parse_date
+from clipper.text.dates import parse_date
 from pipelines.base import Stage
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from itemadapter import ItemAdapter
 
-from clipper.outlets import default_registry
+from clipper.text.outlets import default_registry
 from pipelines.base import Stage
 
 

@@ -3,7 +3,7 @@
 Cleaning, boilerplate and repeat removal and the story signature are pure CPU work on one
 page's title and body (~0.8 ms an article), and on the reactor thread they hold up every
 download. :func:`prepare_text` runs the very functions those stages call, in pipeline order,
-on the title and body the extractor found; :func:`clipper.workers.work_page` runs it in the
+on the title and body the extractor found; :func:`clipper.middlewares.workers.work_page` runs it in the
 worker right after the extraction, and ``parse_article`` puts the result on the item
 (``ArticleItem.prepared``). Each stage then asks :func:`pipelines.base.done_ahead`, which
 returns the result only when the stage's inputs are the ones it was computed on (a spider's
@@ -15,8 +15,8 @@ A prepared result maps a stage name to ``(inputs, result)``.
 
 from __future__ import annotations
 
-from clipper.boilerplate import strip_boilerplate
-from clipper.text import drop_repeated_paragraphs
+from clipper.text.boilerplate import strip_boilerplate
+from clipper.text.paragraphs import drop_repeated_paragraphs
 from pipelines.boilerplate import BoilerplatePipeline
 from pipelines.clean import CleanTextPipeline, clean_body, clean_title
 from pipelines.repeats import RepeatedTextPipeline

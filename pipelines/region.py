@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from itemadapter import ItemAdapter
 
-from clipper.regions import tag_region
+from clipper.text.regions import tag_region
 from pipelines.base import Stage
 
 

@@ -3,14 +3,14 @@
 Off-topic items are dropped with a reason, unless ``CLIPPER_KEEP_OFFTOPIC`` is on or the
 spider is ``curated`` (a hand-picked source such as the small-library board, whose short
 excerpts may not repeat the term). Terms: ``CLIPPER_RELEVANCE_TERMS`` (default: the list in
-``clipper.relevance``). Assumes the body was cleaned.
+``clipper.text.relevance``). Assumes the body was cleaned.
 """
 
 from __future__ import annotations
 
 from itemadapter import ItemAdapter
 
-from clipper.relevance import DEFAULT_TERMS, is_relevant
+from clipper.text.relevance import DEFAULT_TERMS, is_relevant
 from pipelines.base import Stage
 from pipelines.errors import OffTopic
 

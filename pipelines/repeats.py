@@ -1,7 +1,7 @@
 """Remove repeated body text: a paragraph printed twice keeps its first occurrence.
 
 Assumes ``pipelines.clean`` ran. Syndicated copies across outlets are a different matter,
-handled by the near-duplicate stage. The body's :func:`~clipper.text.drop_repeated_paragraphs`
+handled by the near-duplicate stage. The body's :func:`~clipper.text.paragraphs.drop_repeated_paragraphs`
 may have been done ahead, in the extraction worker (``pipelines.prepare``).
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from itemadapter import ItemAdapter
 
-from clipper.text import drop_repeated_paragraphs
+from clipper.text.paragraphs import drop_repeated_paragraphs
 from pipelines.base import Stage, done_ahead
 
 

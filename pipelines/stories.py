@@ -1,5 +1,5 @@
 """Story signatures: the MinHash signature of each article, for grouping syndicated copies
-into stories (``clipper.stories``).
+into stories (``clipper.store.stories``).
 
 The CPU work happens here, per item: the signature goes to ``item.extra["minhash"]`` (a
 JSON-safe dict tagged with the signature scheme). The database work happens in the store's
@@ -20,7 +20,8 @@ from __future__ import annotations
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 
-from clipper.stories import StoryConfig, StoryIndex, signature
+from clipper.store.stories import StoryConfig, StoryIndex
+from clipper.text.minhash import signature
 from pipelines.base import PREPARED_FIELD, Stage, done_ahead
 
 STAGE = "stories"

@@ -4,7 +4,7 @@ A leaf spider finds article links on its listings (a search, a feed, a portal's 
 and hands them to :meth:`ArticlePageSpider.article_request`; the page is then extracted by
 :meth:`ArticlePageSpider.parse_article` through the layered extractor
 (:func:`clipper.extract.extract_article`; in a worker process as the page arrives when
-:mod:`clipper.workers` is on), which never returns nothing silently: every field
+:mod:`clipper.middlewares.workers` is on), which never returns nothing silently: every field
 is counted as ``clipper/extract/<field>/<layer>`` or ``clipper/extract/<field>/missing``, so
 a layout change that drops a site's selectors shows as a shift to the generic layers.
 
@@ -24,19 +24,19 @@ from urllib.parse import urljoin
 
 import scrapy
 
-from clipper.dates import parse_date
-from clipper.encoding import charset_from_content_type
 from clipper.extract import Extracted, SiteRules
 from clipper.items import ArticleItem
-from clipper.relevance import DEFAULT_TERMS, match_terms
-from clipper.urls import canonical_url, declared_canonical
-from clipper.workers import EXTRACT_META, extract_page, take_extracted
+from clipper.middlewares.workers import EXTRACT_META, extract_page, take_extracted
+from clipper.text.dates import parse_date
+from clipper.text.encoding import charset_from_content_type
+from clipper.text.relevance import DEFAULT_TERMS, match_terms
+from clipper.text.urls import canonical_url, declared_canonical
 from spiders.base import ClipperSpider
 
 # Fields whose extraction layer is counted; "missing" when no layer found one.
 COVERAGE_FIELDS = ("title", "published", "author", "outlet", "body")
 # What search-driven spiders ask for when CLIPPER_KEYWORDS is empty: each keyword costs a
-# search per site, and these two name the topic in most headlines (see clipper.relevance).
+# search per site, and these two name the topic in most headlines (see clipper.text.relevance).
 DEFAULT_KEYWORDS: tuple[str, ...] = DEFAULT_TERMS[:2]
 
 
@@ -55,7 +55,7 @@ class ArticlePageSpider(ClipperSpider):
     # Selectors for every page this spider fetches; None lets the extractor choose by host,
     # URL shape (the local-news CMS) or markup (clipper.extract.rules_for).
     site_rules: SiteRules | None = None
-    # Article pages are extracted in worker processes as they arrive (clipper.workers,
+    # Article pages are extracted in worker processes as they arrive (clipper.middlewares.workers,
     # CLIPPER_EXTRACT_WORKERS); spiders without this attribute start no workers.
     extract_in_workers = True
 
@@ -176,7 +176,7 @@ class ArticlePageSpider(ClipperSpider):
 
         The article's ``url`` is the ``url`` hint (the original article, when the fetched
         page is a portal's copy), else the URL the page declares for itself when it can be
-        trusted (:func:`clipper.urls.declared_canonical`; ``site_domain`` is the publisher's
+        trusted (:func:`clipper.text.urls.declared_canonical`; ``site_domain`` is the publisher's
         domain from the source's data), else the fetched page's canonical URL.
 
         Other hints come from the listing: ``outlet_raw`` (wins over the page: a listing names its outlet

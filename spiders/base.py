@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 import scrapy
 
-from clipper.dates import KST
+from clipper.text.dates import KST
 
 
 def truthy(value: object) -> bool:

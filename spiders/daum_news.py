@@ -16,8 +16,8 @@ from urllib.parse import urlencode
 import scrapy
 from parsel import Selector
 
-from clipper.dates import parse_date
-from clipper.urls import daum_id
+from clipper.text.dates import parse_date
+from clipper.text.urls import daum_id
 from spiders.portal import Hit, PortalSearchSpider, publisher_link
 
 RESULTS = "ul.c-list-basic > li[data-docid]"

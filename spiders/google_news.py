@@ -19,10 +19,10 @@ from urllib.parse import urlencode
 import scrapy
 from parsel import Selector
 
-from clipper.dates import parse_date
 from clipper.items import ArticleItem
-from clipper.outlets import normalise_name
-from clipper.urls import canonical_url
+from clipper.text.dates import parse_date
+from clipper.text.outlets import normalise_name
+from clipper.text.urls import canonical_url
 from spiders.article import ArticlePageSpider
 from spiders.portal import from_mirror, host_of, via_mirror
 

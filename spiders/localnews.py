@@ -34,9 +34,9 @@ from urllib.parse import urlencode, urljoin, urlsplit
 import scrapy
 from parsel import Selector
 
-from clipper.dates import parse_day
-from clipper.encoding import response_text
-from clipper.urls import canonical_url
+from clipper.text.dates import parse_day
+from clipper.text.encoding import response_text
+from clipper.text.urls import canonical_url
 from spiders.article import ArticlePageSpider
 from spiders.rss import parse_feed
 

@@ -23,9 +23,9 @@ from urllib.parse import urlencode
 import scrapy
 from lxml import html as lxml_html
 
-from clipper.dates import parse_date
-from clipper.outlets import default_registry
-from clipper.urls import canonical_url, naver_ids
+from clipper.text.dates import parse_date
+from clipper.text.outlets import default_registry
+from clipper.text.urls import canonical_url, naver_ids
 from spiders.portal import Hit, PortalSearchSpider, host_of, is_portal_url, publisher_link
 
 PRESS_LINK = re.compile(r"^https?://media\.naver\.com/press/(\d{3,4})(?:[/?#]|$)")

@@ -27,8 +27,8 @@ from urllib.parse import urlsplit
 
 import scrapy
 
-from clipper.dates import parse_date
-from clipper.urls import canonical_url, daum_id, naver_ids
+from clipper.text.dates import parse_date
+from clipper.text.urls import canonical_url, daum_id, naver_ids
 from spiders.article import ArticlePageSpider
 
 # Hosts whose pages are portal pages, never a publisher's original.

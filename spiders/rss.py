@@ -2,7 +2,7 @@
 
 The feeds are data (``clipper/data/rss_feeds.csv``: url, outlet, home region; the setting
 ``CLIPPER_RSS_FEEDS`` names another CSV). Each feed is decoded with
-:func:`clipper.encoding.decode_html` (an EUC-KR label is read as cp949, UTF-8 bytes under an
+:func:`clipper.text.encoding.decode_html` (an EUC-KR label is read as cp949, UTF-8 bytes under an
 EUC-KR label as UTF-8), its entries are filtered by the relevance terms and keywords in the
 title and summary, and each matching entry's page is fetched and extracted by
 :class:`~spiders.article.ArticlePageSpider`.
@@ -31,9 +31,9 @@ from bs4 import BeautifulSoup
 from parsel import Selector
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from clipper.encoding import response_text
 from clipper.items import ArticleItem
-from clipper.urls import canonical_url, declared_canonical
+from clipper.text.encoding import response_text
+from clipper.text.urls import canonical_url, declared_canonical
 from spiders.article import ArticlePageSpider
 
 DEGRADE_STATUSES = {404, 410}

@@ -16,10 +16,10 @@ from datetime import date
 import scrapy
 from lxml import html as lxml_html
 
-from clipper.dates import parse_day
 from clipper.items import ArticleItem
-from clipper.regions import split_title_tag
-from clipper.urls import canonical_url
+from clipper.text.dates import parse_day
+from clipper.text.regions import split_title_tag
+from clipper.text.urls import canonical_url
 from spiders.base import ClipperSpider
 
 DETAIL_ID = re.compile(r"/helper/news/(\d+)(?:[/?#]|$)")

@@ -56,7 +56,7 @@ def database_url(request, tmp_path):
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     sep = "&" if "?" in base else "?"
     yield f"{base}{sep}options=-csearch_path%3D{schema}"
-    from clipper import db
+    from clipper.store import engine as db
 
     for url in [u for u in db._engines if schema in u]:
         db._engines.pop(url).dispose()
@@ -67,6 +67,6 @@ def database_url(request, tmp_path):
 
 @pytest.fixture
 def engine(database_url):
-    from clipper.db import get_engine
+    from clipper.store.engine import get_engine
 
     return get_engine(database_url)

@@ -15,9 +15,9 @@ import pytest
 from click.testing import CliRunner
 from test_search import ARTICLES, seed
 
+from clipper.analysis.report import display_width
 from clipper.cli import main
 from clipper.commands.browse import metadata_for
-from clipper.report import display_width
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -19,8 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import __main__ as bench_main
 from benchmarks import bench_crawl, bench_stages, bench_store, site
-from clipper.encoding import charset_from_content_type
 from clipper.extract import extract_article
+from clipper.text.encoding import charset_from_content_type
 
 
 def _first(predicate, limit: int = 200) -> int:

@@ -1,4 +1,4 @@
-"""Tests for clipper.boilerplate.strip_boilerplate."""
+"""Tests for clipper.text.boilerplate.strip_boilerplate."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clipper.boilerplate import Cleaned, strip_boilerplate
+from clipper.text.boilerplate import Cleaned, strip_boilerplate
 
 STORY = "서울 마포구가 주민이 운영하는 작은도서관 세 곳을 새로 열었다고 13일 밝혔다."
 STORY2 = "새 도서관은 평일 오후 9시까지 문을 열고 주말에는 어린이 독서교실을 운영한다."
@@ -315,7 +315,7 @@ def test_real_pages(name: str, selector: str, author: str, gone: list[str]) -> N
 
 def test_board_body_through_repeats_then_boilerplate() -> None:
     """The order the pipelines use: repeated text first, then boilerplate."""
-    from clipper.text import drop_repeated_paragraphs
+    from clipper.text.paragraphs import drop_repeated_paragraphs
 
     note = "※기사 전문은 원문링크를 통해 확인하세요."
     board = (

@@ -1,4 +1,4 @@
-"""clipper.charset: responses re-labelled by what their bytes are; the codec taken from the
+"""clipper.middlewares.charset: responses re-labelled by what their bytes are; the codec taken from the
 extraction worker's decode when there is one."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ import pytest
 from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
 
-from clipper.charset import CharsetMiddleware
-from clipper.encoding import charset_from_content_type
-from clipper.workers import RESULT_META, PageExtract, work_page
+from clipper.middlewares.charset import CharsetMiddleware
+from clipper.middlewares.workers import RESULT_META, PageExtract, work_page
+from clipper.text.encoding import charset_from_content_type
 
 TEXT = "<html><head><title>작은도서관</title></head><body><p>마을 작은도서관이 문을 열었다.</p></body></html>"
 URL = "http://www.sandeul.example/news/articleView.html?idxno=1"
@@ -50,7 +50,7 @@ def test_relabels_by_the_bytes_with_or_without_a_worker_result(
 
     alone, crawler = process(*response(data, content_type))
     assert alone.encoding == (encoding or response(data, content_type)[1].encoding)
-    monkeypatch.setattr("clipper.charset.decode_html", lambda *a: pytest.fail("decoded again"))
+    monkeypatch.setattr("clipper.middlewares.charset.decode_html", lambda *a: pytest.fail("decoded again"))
     out, with_worker = process(*with_worker_result(*response(data, content_type)))
     assert out.encoding == alone.encoding
     assert out.text.count("작은도서관") == 2

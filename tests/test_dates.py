@@ -1,4 +1,4 @@
-"""clipper.dates: every date form the sources print, the traps, and the parse-date command."""
+"""clipper.text.dates: every date form the sources print, the traps, and the parse-date command."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clipper.commands.parse_date import command
-from clipper.dates import KST, MAX_INPUT_CHARS, parse_date, parse_date_fast, strip_labels
+from clipper.text.dates import KST, MAX_INPUT_CHARS, parse_date, parse_date_fast, strip_labels
 
 # Early January exercises the December→January rollover of yearless dates.
 NEW_YEAR = datetime(2026, 1, 2, 9, 0, tzinfo=KST)

@@ -17,12 +17,12 @@ import pytest
 from scrapy.settings import Settings
 from sqlalchemy import select
 
-from clipper.distributed import RedisAddon, redis_settings
+from clipper.extensions.distributed import RedisAddon, redis_settings
 from clipper.faults import check_board_store
 from models import CrawlRun
 
 REPO = Path(__file__).resolve().parents[1]
-ADDON = json.dumps({"clipper.distributed.RedisAddon": 0})
+ADDON = json.dumps({"clipper.extensions.distributed.RedisAddon": 0})
 
 
 def redis_url_or_skip() -> str:
@@ -66,7 +66,7 @@ def test_addon_switches_settings_only_when_configured(values, expected):
     RedisAddon().update_settings(settings)
     for name, value in expected.items():
         assert settings[name] == value, name
-    enabled = "clipper.distributed.DistributedWorker" in settings.getdict("EXTENSIONS")
+    enabled = "clipper.extensions.distributed.DistributedWorker" in settings.getdict("EXTENSIONS")
     assert enabled == bool(values.get("CLIPPER_REDIS_URL"))
 
 

@@ -1,4 +1,4 @@
-"""clipper.dropped: pages whose item was dropped for a lasting reason are remembered, in
+"""clipper.extensions.dropped: pages whose item was dropped for a lasting reason are remembered, in
 batches, and all of them once the spider closes."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from scrapy import signals
 from scrapy.utils.test import get_crawler
 from sqlalchemy import select
 
-from clipper import dropped
-from clipper.db import get_engine
+from clipper.extensions import dropped
 from clipper.items import ArticleItem
+from clipper.store.engine import get_engine
 from models import DroppedPage
 from pipelines.errors import MissingTitle, OffTopic, UnmatchedSighting
 

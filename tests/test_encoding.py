@@ -1,4 +1,4 @@
-"""Tests for clipper.encoding: labels that lie, missing labels, BOMs, never raising."""
+"""Tests for clipper.text.encoding: labels that lie, missing labels, BOMs, never raising."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scrapy.http import HtmlResponse, TextResponse
 
-from clipper.encoding import (
+from clipper.text.encoding import (
     charset_from_content_type,
     decode_html,
     normalize_label,

@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 
 from clipper import extract as extract_module
 from clipper.cli import main
-from clipper.dates import KST
 from clipper.extract import (
     Extracted,
     SiteRules,
@@ -22,6 +21,7 @@ from clipper.extract import (
     rules_for,
     strip_title_suffix,
 )
+from clipper.text.dates import KST
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "extract"
 REALPAGES = Path(__file__).resolve().parents[1] / ".." / "shared" / "realpages"
@@ -439,7 +439,7 @@ def test_outlet_candidates(page, url, outlet):
 
 
 def test_outlet_without_registry(monkeypatch):
-    # clipper.outlets missing (or broken): raw names still come through.
+    # clipper.text.outlets missing (or broken): raw names still come through.
     monkeypatch.setattr(extract_module, "_registry", lambda: None)
     page = meta_page(og_site_name="매경", og_title="제목")
     assert extract_article(page, "https://www.hankookilbo.com/News/Read/A1").outlet == "매경"

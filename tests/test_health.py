@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from scrapy.settings import Settings
 
-from clipper.health import classify, coverage, monitor
+from clipper.ops.health import classify, coverage, monitor
 
 SETTINGS = Settings({
     "CLIPPER_MONITOR_ZERO_RUNS": 3,

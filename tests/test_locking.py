@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from clipper.db import create_db_engine
-from clipper.locking import AlreadyRunning, nightly_lock
+from clipper.ops.locking import AlreadyRunning, nightly_lock
+from clipper.store.engine import create_db_engine
 
 
 def test_second_lock_is_refused_then_free_again(database_url):

@@ -8,7 +8,7 @@ import sys
 import pytest
 from scrapy.exceptions import DownloadConnectionRefusedError
 
-from clipper.logformatter import NetworkTracebackFilter
+from clipper.extensions.logformatter import NetworkTracebackFilter
 
 
 def record_of(error: Exception) -> logging.LogRecord:

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from sqlalchemy import inspect
 
 from clipper.cli import main
-from clipper.db import (
+from clipper.store.engine import (
     alembic_config,
     create_db_engine,
     current_revision,

@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clipper.locking import nightly_lock
+from clipper.ops.locking import nightly_lock
 from models import Article, CrawlRun
 
 REPO = Path(__file__).resolve().parents[1]

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clipper.outlets import (
+from clipper.text.outlets import (
     FIELDS,
     KINDS,
     REGIONS,

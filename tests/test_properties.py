@@ -14,12 +14,12 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from clipper.dates import parse_day
-from clipper.report import display_width, fit, safe_url
-from clipper.search import search_terms, snippet
-from clipper.security import address_reason, host_reason
-from clipper.text import content_hash
-from clipper.urls import canonical_url
+from clipper.analysis.report import display_width, fit, safe_url
+from clipper.analysis.search import search_terms, snippet
+from clipper.middlewares.security import address_reason, host_reason
+from clipper.text.dates import parse_day
+from clipper.text.paragraphs import content_hash
+from clipper.text.urls import canonical_url
 from spiders.smalllibrary import block_paragraphs, board_id
 
 FAST = settings(max_examples=200, deadline=None)

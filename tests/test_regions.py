@@ -1,4 +1,4 @@
-"""Tests for the region tagger (clipper.regions), its gazetteer and ``clipper tag``."""
+"""Tests for the region tagger (clipper.text.regions), its gazetteer and ``clipper tag``."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clipper.regions import (
+from clipper.text.regions import (
     NATIONAL,
     REGIONS,
     RegionResult,
@@ -488,7 +488,7 @@ def test_cli_blank_lines_are_not_errors():
 
 
 def test_cli_resolves_outlet_and_uses_its_home_region():
-    outlets = pytest.importorskip("clipper.outlets")
+    outlets = pytest.importorskip("clipper.text.outlets")
     registry = outlets.default_registry()
     regional = next(
         (o for o in registry if o.home_region in REGIONS and registry.resolve(o.name) is not None),

@@ -1,4 +1,4 @@
-"""Tests for clipper.relevance."""
+"""Tests for clipper.text.relevance."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clipper.relevance import DEFAULT_TERMS, RELATED_TERMS, is_relevant, match_terms
+from clipper.text.relevance import DEFAULT_TERMS, RELATED_TERMS, is_relevant, match_terms
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import insert, text
 from test_search import ARTICLES, HOSTILE_TITLE, item, seed
 
-from clipper.report import (
+from clipper.analysis.report import (
     REGIONS,
     Coverage,
     Report,
@@ -31,9 +31,9 @@ from clipper.report import (
     render_markdown,
     safe_url,
 )
+from clipper.store.articles import ArticleStore
 from models.stories import Story as StoryModel
 from models.stories import StoryMember
-from pipelines.store import ArticleStore
 
 KST = ZoneInfo("Asia/Seoul")
 

@@ -15,10 +15,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import inspect, text
 
-from clipper.db import create_db_engine, current_revision, downgrade, head_revision, upgrade
-from clipper.query import Filters
-from clipper.search import fts5_phrase, search, search_terms, snippet, trigrams
-from pipelines.store import ArticleStore
+from clipper.analysis.query import Filters
+from clipper.analysis.search import fts5_phrase, search, search_terms, snippet, trigrams
+from clipper.store.articles import ArticleStore
+from clipper.store.engine import (
+    create_db_engine,
+    current_revision,
+    downgrade,
+    head_revision,
+    upgrade,
+)
 
 KST = ZoneInfo("Asia/Seoul")
 

@@ -21,13 +21,18 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.test import get_crawler
 from sqlalchemy import func, inspect, select
 
+from clipper.analysis.query import Filters, iter_articles
+from clipper.analysis.search import search
 from clipper.faults import Fault, FaultPlan, FaultyMirror
 from clipper.items import ArticleItem
-from clipper.query import Filters, iter_articles
-from clipper.search import search
-from clipper.security import AddressGuardMiddleware, address_reason, configured_hosts, host_reason
+from clipper.middlewares.security import (
+    AddressGuardMiddleware,
+    address_reason,
+    configured_hosts,
+    host_reason,
+)
+from clipper.store.articles import ArticleStore
 from models import Article, CrawlRun, Outlet, Sighting
-from pipelines.store import ArticleStore
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -154,10 +159,10 @@ def test_guard_on_requests(url, meta, refused):
 
 
 def test_guard_is_registered_in_place_of_scrapys_offsite_middleware():
-    from clipper.crawling import project_settings
+    from clipper.ops.crawling import project_settings
 
     middlewares = project_settings().getdict("DOWNLOADER_MIDDLEWARES")
-    assert middlewares["clipper.security.AddressGuardMiddleware"] == 50
+    assert middlewares["clipper.middlewares.security.AddressGuardMiddleware"] == 50
     assert middlewares["scrapy.downloadermiddlewares.offsite.OffsiteMiddleware"] is None
 
 
@@ -167,7 +172,7 @@ CRAWL_SCRIPT = """
 import json, sys
 import scrapy
 from scrapy.crawler import CrawlerProcess
-from clipper.crawling import project_settings
+from clipper.ops.crawling import project_settings
 
 class TrapSpider(scrapy.Spider):
     name = "trap"
@@ -338,7 +343,7 @@ def test_secrets_never_reach_the_log_or_the_run_log(mirror, tmp_path):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
     assert "DEBUG" in result.stderr  # the log really was at DEBUG level
-    from clipper.db import get_engine
+    from clipper.store.engine import get_engine
 
     with get_engine(url).connect() as conn:
         stats = conn.execute(select(CrawlRun.stats)).scalar_one()

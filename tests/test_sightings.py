@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from clipper.mirror.localnews import load_stories, sites_csv
 from clipper.mirror.portals import load_entries
-from clipper.urls import canonical_url
+from clipper.text.urls import canonical_url
 from models import Article, Sighting
 
 REPO = Path(__file__).resolve().parents[1]

@@ -16,24 +16,17 @@ from hypothesis import strategies as st
 from scrapy.utils.test import get_crawler
 from sqlalchemy import func, inspect, select, text
 
+from clipper.analysis.evaluation import pair_scores
+from clipper.analysis.stories import story_outlets
 from clipper.cli import main
 from clipper.commands.cluster import cluster_records
-from clipper.db import create_db_engine, current_revision, downgrade, upgrade
 from clipper.items import ArticleItem
-from clipper.stories import (
-    MatchRule,
-    Signature,
-    StoryConfig,
-    StoryIndex,
-    jaccard,
-    normalise,
-    pair_scores,
-    signature,
-    story_outlets,
-)
+from clipper.store.articles import ArticleStore
+from clipper.store.engine import create_db_engine, current_revision, downgrade, upgrade
+from clipper.store.stories import StoryConfig, StoryIndex
+from clipper.text.minhash import MatchRule, Signature, jaccard, normalise, signature
 from models import Article, Sighting
 from models.stories import Story, StoryBand, StoryMember
-from pipelines.store import ArticleStore
 from pipelines.stories import StorySignaturePipeline
 
 KST = timezone(timedelta(hours=9))

@@ -1,4 +1,4 @@
-"""Tests for clipper.text: whitespace, repeated text, board trailers, content hash."""
+"""Tests for clipper.text.paragraphs: whitespace, repeated text, board trailers, content hash."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clipper.text import (
+from clipper.text.paragraphs import (
     content_hash,
     drop_repeated_paragraphs,
     join_paragraphs,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from clipper.urls import canonical_url, daum_id, declared_canonical, naver_ids
+from clipper.text.urls import canonical_url, daum_id, declared_canonical, naver_ids
 
 NAVER = "https://n.news.naver.com/mnews/article/003/0012345678"
 

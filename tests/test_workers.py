@@ -1,4 +1,4 @@
-"""Tests for clipper.workers: extraction in worker processes and its downloader middleware.
+"""Tests for clipper.middlewares.workers: extraction in worker processes and its downloader middleware.
 
 The pool tests start real (spawned) worker processes, a second or so each; they check that
 a worker's result is the spider's own, and that a closed or broken pool leaves no process
@@ -16,8 +16,7 @@ from pages import file_response
 from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
-from clipper.dates import KST
-from clipper.workers import (
+from clipper.middlewares.workers import (
     EXTRACT_META,
     RESULT_META,
     ExtractMiddleware,
@@ -30,6 +29,7 @@ from clipper.workers import (
     take_extracted,
     work_page,
 )
+from clipper.text.dates import KST
 from spiders.article import ArticlePageSpider
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=KST)

@@ -17,17 +17,18 @@ import click
 from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.pool import StaticPool
 
-from clipper.db import upgrade
-from clipper.stories import DEFAULT_WINDOW_DAYS, MatchRule, StoryConfig, StoryIndex
+from clipper.store.articles import ArticleStore
+from clipper.store.engine import upgrade
+from clipper.store.stories import DEFAULT_WINDOW_DAYS, StoryConfig, StoryIndex
+from clipper.text.minhash import MatchRule
 from models import Article
 from models.stories import StoryMember
-from pipelines.store import ArticleStore
 from pipelines.stories import sign_item
 
 BATCH_SIZE = 50
 
 try:
-    from clipper.dates import parse_date
+    from clipper.text.dates import parse_date
 except ImportError:  # pragma: no cover - the dates module arrives separately
 
     def parse_date(raw: str, now: datetime | None = None) -> datetime | None:
@@ -35,7 +36,7 @@ except ImportError:  # pragma: no cover - the dates module arrives separately
 
 
 try:
-    from clipper.boilerplate import strip_boilerplate
+    from clipper.text.boilerplate import strip_boilerplate
 except ImportError:  # pragma: no cover
 
     def _clean(body: str) -> str:

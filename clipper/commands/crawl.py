@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from clipper.crawling import run_crawls
+from clipper.ops.crawling import run_crawls
 
 
 def _pairs(values: tuple[str, ...], flag: str) -> dict[str, str]:

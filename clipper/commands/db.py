@@ -5,9 +5,9 @@ from __future__ import annotations
 import click
 
 from clipper.commands.options import database_option
-from clipper.db import DatabaseError, create_db_engine, current_revision, head_revision
-from clipper.db import downgrade as db_downgrade
-from clipper.db import upgrade as db_upgrade
+from clipper.store.engine import DatabaseError, create_db_engine, current_revision, head_revision
+from clipper.store.engine import downgrade as db_downgrade
+from clipper.store.engine import upgrade as db_upgrade
 
 
 @click.group("db")

@@ -12,9 +12,9 @@ import click
 from sqlalchemy import func, select
 
 from clipper.commands.options import database_option, open_engine
-from clipper.crawling import run_crawls
-from clipper.locking import AlreadyRunning, nightly_lock
 from clipper.mirror import MirrorServer, demo_jobs
+from clipper.ops.crawling import run_crawls
+from clipper.ops.locking import AlreadyRunning, nightly_lock
 from models import Article, Outlet
 
 # The mirror is local: no need to be polite to it, and robots.txt is ours.

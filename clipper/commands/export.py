@@ -15,8 +15,8 @@ from itertools import islice
 
 import click
 
+from clipper.analysis.query import EXPORT_FIELDS, iter_articles
 from clipper.commands.options import database_option, filter_options, open_engine
-from clipper.query import EXPORT_FIELDS, iter_articles
 
 PARQUET_BATCH = 5_000
 PYARROW_HINT = "Parquet export needs pyarrow: .venv/bin/pip install pyarrow"

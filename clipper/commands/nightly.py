@@ -9,8 +9,8 @@ import click
 from scrapy.spiderloader import SpiderLoader
 
 from clipper.commands.options import database_option, open_engine
-from clipper.crawling import project_settings, run_crawls
-from clipper.locking import AlreadyRunning, nightly_lock
+from clipper.ops.crawling import project_settings, run_crawls
+from clipper.ops.locking import AlreadyRunning, nightly_lock
 
 
 def enabled_spiders(settings) -> list[str]:

@@ -7,8 +7,8 @@ from datetime import date
 
 import click
 
-from clipper.db import DatabaseError, get_engine
-from clipper.query import Filters
+from clipper.analysis.query import Filters
+from clipper.store.engine import DatabaseError, get_engine
 
 
 def database_option(fn):

@@ -12,7 +12,7 @@ from datetime import datetime
 
 import click
 
-from clipper.dates import KST, parse_date
+from clipper.text.dates import KST, parse_date
 
 
 def _aware(value: str) -> datetime:

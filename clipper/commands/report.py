@@ -6,8 +6,8 @@ from datetime import date
 
 import click
 
+from clipper.analysis.report import build_report, render_html, render_markdown
 from clipper.commands.options import database_option, open_engine
-from clipper.report import build_report, render_html, render_markdown
 
 
 def _day(ctx, param, value):

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clipper.commands.options import database_option, open_engine
-from clipper.health import coverage
+from clipper.ops.health import coverage
 from models import CrawlRun
 
 FIELDS = ("id", "spider", "kind", "started_at", "finished_at", "status", "failure_class",

@@ -7,9 +7,9 @@ import shutil
 
 import click
 
+from clipper.analysis.report import display_width, format_table
+from clipper.analysis.search import search
 from clipper.commands.options import database_option, filter_options, open_engine
-from clipper.report import display_width, format_table
-from clipper.search import search
 
 
 @click.command("search")

@@ -6,8 +6,8 @@ import json
 
 import click
 
+from clipper.analysis.report import STATS_KEYS, UNKNOWN, count_by, format_table
 from clipper.commands.options import database_option, filter_options, open_engine
-from clipper.report import STATS_KEYS, UNKNOWN, count_by, format_table
 
 HEADERS = {"region": "지역", "outlet": "매체", "month": "월(KST)"}
 

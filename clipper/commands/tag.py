@@ -17,15 +17,15 @@ from typing import Any
 
 import click
 
-from clipper.regions import normalize_board_tag, split_title_tag, tag_region
+from clipper.text.regions import normalize_board_tag, split_title_tag, tag_region
 
 
 def _outlet_resolver():
     """``outlet text → (canonical name, home region)``; a stub when the registry is missing."""
     try:
-        from clipper.outlets import default_registry
+        from clipper.text.outlets import default_registry
     except ImportError:
-        click.echo("warning: clipper.outlets is not available; outlet_name stays null", err=True)
+        click.echo("warning: clipper.text.outlets is not available; outlet_name stays null", err=True)
         return lambda text: (None, None)
     registry = default_registry()
 

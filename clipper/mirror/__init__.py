@@ -79,7 +79,7 @@ def demo_jobs(mirror_url: str, workdir: Path) -> tuple[list[tuple[str, dict]], d
 
     The overrides also let the crawler fetch the mirror's loopback address: sources read
     from CSV files are not ``CLIPPER_*_URL`` settings, which the address guard trusts
-    (clipper.security).
+    (clipper.middlewares.security).
     """
     jobs = [(source.spider, dict(source.args)) for source in DEMO_SOURCES]
     overrides: dict[str, object] = {

@@ -39,10 +39,10 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 from xml.sax.saxutils import escape as xml_escape
 
-from clipper.dates import KST
 from clipper.mirror import localnews
 from clipper.mirror.localnews import Site, load_localnews, load_stories
 from clipper.mirror.server import Page, Reply, request_headers
+from clipper.text.dates import KST
 
 DATA_FILE = Path(__file__).with_name("data") / "portals.json"
 PREFIX = "/portals"

@@ -1,4 +1,4 @@
-"""Alembic environment: runs on the connection clipper.db hands over (or on a URL)."""
+"""Alembic environment: runs on the connection clipper.store.engine hands over (or on a URL)."""
 
 from alembic import context
 from sqlalchemy import create_engine

@@ -13,12 +13,12 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from clipper.analysis.query import Filters, iter_articles
+from clipper.analysis.report import build_report
+from clipper.analysis.search import search
 from clipper.items import ArticleItem
-from clipper.query import Filters, iter_articles
-from clipper.report import build_report
-from clipper.search import search
+from clipper.store.articles import ArticleStore
 from models import Article
-from pipelines.store import ArticleStore
 
 pytestmark = pytest.mark.faults
 

@@ -17,9 +17,9 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
-from clipper.db import get_engine
 from clipper.faults import check_board_store
 from clipper.mirror import MirrorServer
+from clipper.store.engine import get_engine
 from models import Article, CrawlRun
 
 pytestmark = pytest.mark.faults
@@ -239,7 +239,7 @@ def test_store_retry_after_rollback_reinserts_the_outlet(engine):
     from sqlalchemy.exc import OperationalError
 
     from clipper.items import ArticleItem
-    from pipelines.store import ArticleStore
+    from clipper.store.articles import ArticleStore
 
     item = asdict(
         ArticleItem(

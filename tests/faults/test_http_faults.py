@@ -15,7 +15,6 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select
 
-from clipper.db import get_engine
 from clipper.faults import (
     Fault,
     FaultPlan,
@@ -24,6 +23,7 @@ from clipper.faults import (
     check_board_store,
     expected_posts,
 )
+from clipper.store.engine import get_engine
 from models import CrawlRun
 
 pytestmark = pytest.mark.faults

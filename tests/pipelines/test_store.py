@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from clipper.items import ArticleItem
+from clipper.store.articles import ArticleStore
 from models import Article, Outlet, Sighting
-from pipelines.store import ArticleStore, StorePipeline
+from pipelines.store import StorePipeline
 
 KST = timezone(timedelta(hours=9))
 FETCHED = datetime(2025, 3, 2, 9, 0, tzinfo=KST)

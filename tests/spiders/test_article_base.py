@@ -9,9 +9,9 @@ import pytest
 from pages import file_response
 from scrapy.utils.test import get_crawler
 
-from clipper.dates import KST
-from clipper.relevance import DEFAULT_TERMS
-from clipper.urls import canonical_url
+from clipper.text.dates import KST
+from clipper.text.relevance import DEFAULT_TERMS
+from clipper.text.urls import canonical_url
 from spiders.article import DEFAULT_KEYWORDS, ArticlePageSpider
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=KST)
@@ -278,11 +278,11 @@ def test_wants_entry(text, published_raw, since, wanted, outcome):
     assert spider.since == (date.fromisoformat(since) if since else None)
 
 
-# --- Extraction in worker processes (clipper.workers) -----------------------------------------
+# --- Extraction in worker processes (clipper.middlewares.workers) -----------------------------------------
 
 
 def test_article_pages_are_marked_for_the_extraction_workers():
-    from clipper.workers import EXTRACT_META
+    from clipper.middlewares.workers import EXTRACT_META
 
     spider = make_spider()
     page = spider.article_request(CMS.format(21))
@@ -297,12 +297,12 @@ def test_only_article_spiders_start_extraction_workers():
     from scrapy.utils.test import get_crawler
 
     from clipper import settings as project_settings
-    from clipper.workers import ExtractMiddleware
+    from clipper.middlewares.workers import ExtractMiddleware
     from spiders.smalllibrary import SmallLibrarySpider
 
     project = Settings()
     project.setmodule(project_settings)
-    assert project.getdict("DOWNLOADER_MIDDLEWARES")["clipper.workers.ExtractMiddleware"] == 100
+    assert project.getdict("DOWNLOADER_MIDDLEWARES")["clipper.middlewares.workers.ExtractMiddleware"] == 100
     options = {"CLIPPER_EXTRACT_WORKERS": 1}
     assert isinstance(ExtractMiddleware.from_crawler(get_crawler(PageSpider, options)), ExtractMiddleware)
     with pytest.raises(NotConfigured, match="no article pages"):

@@ -16,9 +16,9 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from clipper import settings as project_settings
-from clipper.dates import KST
 from clipper.mirror.portals import load_entries
-from clipper.urls import canonical_url
+from clipper.text.dates import KST
+from clipper.text.urls import canonical_url
 from models import Article, Sighting
 from spiders.daum_news import DaumNewsSpider, id_time, search_hits
 

@@ -16,10 +16,10 @@ from scrapy.utils.test import get_crawler
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from clipper.dates import KST, parse_day
 from clipper.mirror.localnews import load_localnews, sites_csv
-from clipper.relevance import DEFAULT_TERMS, match_terms
-from clipper.urls import canonical_url
+from clipper.text.dates import KST, parse_day
+from clipper.text.relevance import DEFAULT_TERMS, match_terms
+from clipper.text.urls import canonical_url
 from models import Article, Sighting
 from spiders.article import DEFAULT_KEYWORDS
 from spiders.localnews import (

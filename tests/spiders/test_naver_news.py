@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 from twisted.python.failure import Failure
 
 from clipper import settings as project_settings
-from clipper.dates import KST
 from clipper.mirror.portals import api_answer, load_entries
-from clipper.urls import canonical_url
+from clipper.text.dates import KST
+from clipper.text.urls import canonical_url
 from models import Article, Sighting
 from spiders.naver_news import NaverNewsSpider, api_hits, search_hits, strip_markup
 

@@ -18,11 +18,11 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 from twisted.python.failure import Failure
 
-from clipper.dates import KST
-from clipper.encoding import decode_html
 from clipper.mirror.localnews import load_localnews, sites_csv
 from clipper.mirror.rss import feeds_csv, load_feeds
-from clipper.relevance import DEFAULT_TERMS, match_terms
+from clipper.text.dates import KST
+from clipper.text.encoding import decode_html
+from clipper.text.relevance import DEFAULT_TERMS, match_terms
 from models import Article, Sighting
 from spiders.rss import FeedSource, RssSpider, html_to_text, load_feed_sources, parse_feed
 

@@ -17,10 +17,10 @@ import pytest
 from pages import FIXTURES, file_response
 from scrapy.utils.test import get_crawler
 
-from clipper.dates import KST, parse_day
 from clipper.items import ArticleItem
 from clipper.mirror.board import load_board
-from clipper.urls import canonical_url
+from clipper.text.dates import KST, parse_day
+from clipper.text.urls import canonical_url
 from pipelines.errors import MissingBody, MissingTitle
 from pipelines.validate import ValidatePipeline
 from spiders.smalllibrary import (
@@ -262,7 +262,7 @@ def test_detail_new_layout():
     (item,) = detail(spider, "detail_new.html", 9111)
     raw = (FIXTURES / "smalllibrary" / "detail_new.html").read_bytes()
     assert isinstance(item, ArticleItem)
-    # The original link, canonical (clipper.urls): merges with the outlet's own copy.
+    # The original link, canonical (clipper.text.urls): merges with the outlet's own copy.
     assert item.url == "http://kwnews.co.kr/nview.asp?aid=219051500123"
     assert item.source_url == f"{BASE}/helper/news/9111"
     assert (item.spider, item.fetched_at) == ("smalllibrary", NOW)

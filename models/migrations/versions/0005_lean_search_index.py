@@ -2,7 +2,7 @@
 
 ``articles_fts`` (0003) kept, for every trigram of every article, the positions where it
 occurs (``detail=full``) and a row of column sizes per article (``columnsize=1``). Search
-needs neither: ``clipper.search`` now asks FTS5 for the articles that contain all the
+needs neither: ``clipper.analysis.search`` now asks FTS5 for the articles that contain all the
 trigrams of a term and checks the substring itself on those few candidates (as PostgreSQL
 rechecks ``pg_trgm`` matches), and it never ranks with ``bm25``. Without the positions the
 index is about a seventh of its former size (3.8 instead of 26.5 MB for 3,000 articles of

@@ -41,7 +41,7 @@ class CrawlResult:
 
     @property
     def failure_class(self) -> str | None:
-        from clipper.health import classify
+        from clipper.ops.health import classify
 
         if self.error:
             return "start_error"
@@ -56,7 +56,7 @@ class CrawlResult:
     def summary_line(self) -> str:
         if self.error:
             return f"{self.spider}: failed: {self.error}"
-        from clipper.runlog import summarize
+        from clipper.extensions.runlog import summarize
 
         s = summarize(self.stats)
         drops = s["items_dropped"]

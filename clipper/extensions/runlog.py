@@ -12,8 +12,8 @@ from scrapy.exceptions import NotConfigured
 from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from clipper.db import DatabaseError, get_engine
-from clipper.health import classify, monitor
+from clipper.ops.health import classify, monitor
+from clipper.store.engine import DatabaseError, get_engine
 from models import CrawlRun
 
 logger = logging.getLogger(__name__)

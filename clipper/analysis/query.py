@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Engine, Select, select
 
-from clipper.dates import KST
+from clipper.text.dates import KST
 from models import Article, Outlet
 
 EXPORT_FIELDS = ("url", "title", "body", "published", "region", "outlet")

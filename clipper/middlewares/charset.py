@@ -2,11 +2,11 @@
 
 Korean sites label EUC-KR pages UTF-8 and the reverse; Scrapy decodes by the header, and a
 mislabelled page would be stored as mojibake. This downloader middleware asks
-``clipper.encoding.decode_html`` (BOM, header, meta, then the bytes themselves; any EUC-KR
+``clipper.text.encoding.decode_html`` (BOM, header, meta, then the bytes themselves; any EUC-KR
 label read as cp949) and re-labels the response when it disagrees, so selectors and
 ``response.text`` see the right text. Counted as ``clipper/charset/relabelled/<from>-><to>``.
 
-An article page extracted in a worker (``clipper.workers``) was decoded there by the same
+An article page extracted in a worker (``clipper.middlewares.workers``) was decoded there by the same
 function with the same header, so the codec comes with the worker's result instead of a
 second decode on the reactor thread (30-210 µs a page); the middleware therefore runs on
 responses after ``ExtractMiddleware``.
@@ -18,8 +18,8 @@ import codecs
 
 from scrapy.http import TextResponse
 
-from clipper.encoding import decode_html
-from clipper.workers import worker_result
+from clipper.middlewares.workers import worker_result
+from clipper.text.encoding import decode_html
 
 
 def _codec(name: str) -> str:

@@ -9,7 +9,7 @@ result without blocking the reactor and leaves it in ``request.meta`` for
 extraction. The output is the same either way: one function, :func:`extract_page`, runs in
 the worker or in the spider. The worker's job (:func:`work_page`) also does the text
 stages' per-page work on what it extracted (:mod:`pipelines.prepare`), which the stages
-then skip, and ``clipper.charset`` takes the page's encoding from the worker's decode. The
+then skip, and ``clipper.middlewares.charset`` takes the page's encoding from the worker's decode. The
 pool is driven by the asyncio event loop, so it needs the asyncio reactor (Scrapy's
 default); under another reactor the middleware switches off.
 
@@ -51,8 +51,8 @@ from typing import Any
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from clipper.encoding import charset_from_content_type
 from clipper.extract import Extracted, SiteRules, extract_article
+from clipper.text.encoding import charset_from_content_type
 from pipelines.prepare import prepare_text
 
 __all__ = [

@@ -18,8 +18,8 @@ from importlib.resources import files
 from os import PathLike
 from urllib.parse import urlsplit
 
-from clipper.regions import NATIONAL
-from clipper.regions import REGIONS as SIDO
+from clipper.text.regions import NATIONAL
+from clipper.text.regions import REGIONS as SIDO
 
 __all__ = [
     "KINDS",

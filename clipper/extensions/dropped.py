@@ -17,9 +17,9 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from sqlalchemy.exc import SQLAlchemyError
 
-from clipper.db import DatabaseError, get_engine
+from clipper.store.articles import _insert
+from clipper.store.engine import DatabaseError, get_engine
 from models import DroppedPage
-from pipelines.store import _insert
 
 logger = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ from urllib.parse import quote, urlsplit
 
 from sqlalchemy import ColumnElement, Engine, func, select
 
-from clipper.dates import KST
-from clipper.query import Filters, select_articles
+from clipper.analysis.query import Filters, select_articles
+from clipper.text.dates import KST
 from models import Article, Outlet
 from models.stories import Story, StoryMember
 

@@ -2,7 +2,7 @@
 copyright notices, photo captions, promos, related-article blocks and the small-library
 board's trailer notes.
 
-Bodies are plain text, paragraphs separated by a blank line (see :mod:`clipper.text`). The
+Bodies are plain text, paragraphs separated by a blank line (see :mod:`clipper.text.paragraphs`). The
 work is line based: a line is dropped only when the whole line is boilerplate; otherwise at
 most a recognised prefix (a dateline, a photo credit) or suffix (a byline, a copyright
 notice, a credit) is cut. A paragraph is never dropped just because it mentions "기자".
@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from clipper.text import normalize_whitespace, split_paragraphs, strip_board_trailers
+from clipper.text.paragraphs import normalize_whitespace, split_paragraphs, strip_board_trailers
 
 __all__ = ["Cleaned", "strip_boilerplate"]
 

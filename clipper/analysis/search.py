@@ -32,8 +32,8 @@ from sqlalchemy import (
     table,
 )
 
-from clipper.dates import KST
-from clipper.query import Filters, select_articles
+from clipper.analysis.query import Filters, select_articles
+from clipper.text.dates import KST
 from models import Article
 
 # FTS5's trigram tokenizer cannot match a term of fewer characters than this.

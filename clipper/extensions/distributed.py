@@ -73,10 +73,10 @@ class RedisAddon:
         run = settings.get("CLIPPER_REDIS_RUN") or "default"
         settings.setdict(redis_settings(url, role, run), priority="addon")
         settings.set_in_component_priority_dict(
-            "EXTENSIONS", "clipper.distributed.DistributedWorker", 530
+            "EXTENSIONS", "clipper.extensions.distributed.DistributedWorker", 530
         )
         settings.set_in_component_priority_dict(
-            "SPIDER_MIDDLEWARES", "clipper.distributed.SeedOnlyStart", 10
+            "SPIDER_MIDDLEWARES", "clipper.extensions.distributed.SeedOnlyStart", 10
         )
 
 

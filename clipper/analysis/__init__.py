@@ -1,0 +1,1 @@
+"""Read-side queries for analysts: listing, search, report."""

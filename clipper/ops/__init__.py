@@ -1,0 +1,1 @@
+"""Operations: running crawls, run health, locking."""

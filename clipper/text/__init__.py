@@ -1,0 +1,1 @@
+"""Pure Korean text code: no Scrapy, SQLAlchemy, models or pipelines."""
