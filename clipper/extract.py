@@ -1081,6 +1081,104 @@ def _layer_jsonld(page: _Page, want_body: bool = True) -> dict[str, str]:
     return {k: v for k, v in result.items() if isinstance(v, str) and v}
 
 
+# --- layer: script payload (Arc XP) ------------------------------------------------------------
+
+# Arc XP sites (조선일보 and many others) render the article client-side from one inline
+# object, ``Fusion.globalContent = {…}`` in Arc's ANS format; the static HTML has no body and
+# no visible date. Related and most-read stories are separate objects, so only this one is read.
+_ARC_MARKER = "Fusion.globalContent="
+_ARC_SCRIPTS = _xpath("//script[contains(., 'Fusion.globalContent')]/text()")
+_ARC_TEXT_TYPES = frozenset({"text", "header"})
+# "(서울=연합뉴스) 홍길동 기자", "[OSEN=대전, 지형준 기자]": a dateline naming place and outlet
+# in either order; the registry tells which side is the outlet.
+_DATELINE_RE = re.compile(
+    r"^[(\[]\s*([^=()\[\],]{1,15})\s*=\s*([^=()\[\],]{1,15})[^()\[\]]{0,30}[)\]]\s*"
+)
+
+
+def _arc_content(page: _Page) -> dict[str, Any] | None:
+    for script in _ARC_SCRIPTS(page.root):
+        if _ARC_MARKER not in script.replace(" ", ""):
+            continue
+        brace = script.find("{", script.find("globalContent"))
+        if brace < 0:
+            continue
+        try:
+            data, _ = json.JSONDecoder(strict=False).raw_decode(script, brace)
+        except (ValueError, RecursionError):
+            continue
+        if isinstance(data, dict) and data.get("type") == "story":
+            return data
+    return None
+
+
+def _arc_byline(entry: Any) -> str:
+    if not isinstance(entry, dict):
+        return ""
+    original = (entry.get("additional_properties") or {}).get("original") or {}
+    for value in (original.get("byline") if isinstance(original, dict) else None,
+                  entry.get("byline"), entry.get("name")):  # fmt: skip
+        if isinstance(value, str) and value.strip():
+            return _norm(value)
+    return ""
+
+
+def _byline_outlet(byline: str) -> tuple[list[str], str]:
+    """Outlet candidates a byline names, and the rest: ``스포츠조선 = 안소윤 기자`` →
+    ([스포츠조선], 안소윤 기자); ``(서울=연합뉴스) 홍길동 기자`` → ([서울, 연합뉴스], 홍길동 기자)."""
+    dateline = _DATELINE_RE.match(byline)
+    if dateline:
+        sides = [side.strip() for side in dateline.groups()]
+        return [s for s in sides if _plausible_outlet(s)], byline[dateline.end() :]
+    head, sep, tail = byline.partition("=")
+    if sep and _plausible_outlet(head.strip()):
+        return [head.strip()], tail.strip()
+    return [], byline
+
+
+def _layer_arc(page: _Page, want_body: bool = True) -> dict[str, str]:
+    data = _arc_content(page)
+    if data is None:
+        return {}
+    found: dict[str, str] = {}
+    headlines = data.get("headlines")
+    if isinstance(headlines, dict) and isinstance(headlines.get("basic"), str):
+        found["title"] = _norm(_unescape(headlines["basic"]))
+    # The time the story first went out; created_date is when the draft was opened (조선일보's
+    # article:published_time copies it, up to 20 minutes early) and display_date may be moved.
+    for key in ("first_publish_date", "display_date", "publish_date", "created_date"):
+        if isinstance(data.get(key), str) and data[key]:
+            found["published"] = data[key]
+            break
+    if isinstance(data.get("last_updated_date"), str):
+        found["modified"] = data["last_updated_date"]
+    outlets: list[str] = []
+    authors: list[str] = []
+    credits = data.get("credits")
+    for entry in (credits.get("by") or []) if isinstance(credits, dict) else []:
+        named, person = _byline_outlet(_arc_byline(entry))
+        outlets.extend(named)
+        author = _clean_author(person)
+        if author:
+            authors.append(author)
+    distributor = data.get("distributor")
+    if isinstance(distributor, dict) and isinstance(distributor.get("name"), str):
+        outlets.append(distributor["name"].strip())
+    found["outlets"] = "\n".join(dict.fromkeys(o for o in outlets if o))
+    found["author"] = ", ".join(dict.fromkeys(authors))
+    if want_body:
+        parts = [
+            f"<p>{element['content']}</p>"
+            for element in data.get("content_elements") or []
+            if isinstance(element, dict)
+            and element.get("type") in _ARC_TEXT_TYPES
+            and isinstance(element.get("content"), str)
+        ]
+        if parts:
+            found["body"] = clean_body_html("<div>" + "".join(parts) + "</div>")
+    return {k: v for k, v in found.items() if v}
+
+
 # --- layer: microdata ---------------------------------------------------------------------------
 
 
@@ -1135,7 +1233,7 @@ def _layer_meta(
         outlets.append(_outlet_from_pipe(pipe_author))
 
     titles = _TITLE_TEXT(page.root)
-    raw_title = page.meta("og:title", "twitter:title", "title") or _norm(
+    raw_title = _unescape(page.meta("og:title", "twitter:title", "title")) or _norm(
         _unescape(titles[0] if titles else "")
     )
     if raw_title:
@@ -1438,6 +1536,7 @@ def _extract(
     layers: list[tuple[str, Callable[[], dict[str, str]]]] = []
     if rules is not None:
         layers.append(("site", lambda: _layer_site(page, rules)))
+    layers.append(("script", lambda: _layer_arc(page, want_body=not result.body)))
     layers.append(("jsonld", lambda: _layer_jsonld(page, want_body=not result.body)))
     layers.append(("microdata", lambda: _layer_microdata(page, missing())))
 
@@ -1507,7 +1606,8 @@ def _extract(
     ):
         result.author = ""  # sites that put their own name in meta author
         result.fields_from.pop("author", None)
-    result.title = unicodedata.normalize("NFC", result.title)
+    # Whatever layer gave it, a title still holding entities was escaped twice ("&amp;quot;").
+    result.title = unicodedata.normalize("NFC", _norm(_unescape(result.title)))
     try:
         result.canonical = page.canonical()
     except Exception:  # never worth losing the article over
