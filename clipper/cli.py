@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "tag",
     "extract",
     "cluster",
+    "eval",
 ]
 
 

@@ -578,7 +578,12 @@ _BLOCK_TAGS = frozenset(
 _COPYRIGHT_LINE_RE = re.compile(
     r"무단\s*(?:전재|복제|배포|게재)|재배포\s*금지|ⓒ|©|copyright|저작권자|all rights reserved", re.I
 )
-_PROMO_LINE_RE = re.compile(r"^\s*(?:[▶☞▷►■◆]|\[?(?:관련\s*기사|관련기사|추천\s*기사)\]?\s*$)")
+# Arrows point away ("▶ 구독하기"); ■/◆ also lead an interview's speaker lines and section
+# heads, so they mark a promo only before the words of one.
+_PROMO_LINE_RE = re.compile(
+    r"^\s*(?:[▶☞▷►]|[■◆]\s*(?:관련|추천|많이\s*본|인기|핫\s*클릭)"
+    r"|\[?(?:관련\s*기사|관련기사|추천\s*기사)\]?\s*$)"
+)
 _JUNK_LINE_RE = re.compile(r"^(?:advertisement|광고|AD|\W)$", re.I)
 
 

@@ -841,3 +841,13 @@ def test_broken_arc_payload_falls_back_to_the_page():
 def test_titles_escaped_twice_are_unescaped(head):
     got = extract_article(f"<html><head>{head}</head><body><p>본문</p></body></html>", None)
     assert got.title == '한 총리 "도서관 예산 늘린다"'
+
+
+def test_symbol_led_lines_are_promos_only_with_promo_words():
+    fragment = (
+        "<div><p>◇ 진행자: 도서관은 어떻게 운영됩니까?</p><p>◆ 관장: 주민 서른 명이 돌아가며 맡습니다.</p>"
+        "<p>■ 관련기사</p><p>◆ 많이 본 뉴스</p><p>▶ 구독하기</p></div>"
+    )
+    assert clean_body_html(fragment) == (
+        "◇ 진행자: 도서관은 어떻게 운영됩니까?\n\n◆ 관장: 주민 서른 명이 돌아가며 맡습니다."
+    )
