@@ -584,7 +584,13 @@ _PROMO_LINE_RE = re.compile(
     r"^\s*(?:[▶☞▷►]|[■◆]\s*(?:관련|추천|많이\s*본|인기|핫\s*클릭)"
     r"|\[?(?:관련\s*기사|관련기사|추천\s*기사)\]?\s*$)"
 )
-_JUNK_LINE_RE = re.compile(r"^(?:advertisement|광고|AD|\W)$", re.I)
+# Whole lines that are widget labels, not text: ads, and the zoom buttons photo blocks carry
+# ("이미지 확대하기", "사진 크게보기", "확대보기").
+_JUNK_LINE_RE = re.compile(
+    r"^(?:advertisement|광고|AD|\W|(?:(?:이미지|사진)\s*)?(?:확대|크게)\s*(?:보기|하기)"
+    r"|(?:이미지|사진)\s*(?:확대|닫기|원본\s*보기))$",
+    re.I,
+)
 
 
 def _has_noise_token(tag: Tag) -> bool:

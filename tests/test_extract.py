@@ -851,3 +851,13 @@ def test_symbol_led_lines_are_promos_only_with_promo_words():
     assert clean_body_html(fragment) == (
         "◇ 진행자: 도서관은 어떻게 운영됩니까?\n\n◆ 관장: 주민 서른 명이 돌아가며 맡습니다."
     )
+
+
+def test_photo_zoom_labels_are_not_body_text():
+    fragment = (
+        "<div><p>이미지 확대하기</p><p>작은도서관 개관식이 열렸다.</p><p>사진 크게보기</p>"
+        "<p>확대보기</p><p>주민들이 책을 기증했다. 확대하기 버튼은 없다.</p></div>"
+    )
+    assert clean_body_html(fragment) == (
+        "작은도서관 개관식이 열렸다.\n\n주민들이 책을 기증했다. 확대하기 버튼은 없다."
+    )
