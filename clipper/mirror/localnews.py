@@ -25,7 +25,6 @@ from pathlib import Path
 
 DATA_DIR = Path(__file__).with_name("data")
 PREFIX = "/localnews"
-CHANGED_PREFIX = "/localnews-changed"
 SITE_PATH = re.compile(r"^/([a-z0-9-]+)(/.*)$")
 
 Page = str | tuple[str, bytes]

@@ -19,7 +19,6 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_SQLITE_PATH = Path("data") / "clipper.sqlite"
 # How long a SQLite writer waits for a lock held by another process before failing.
@@ -95,10 +94,6 @@ def get_engine(url: str | None = None) -> Engine:
         if url not in _engines:
             _engines[url] = create_db_engine(url)
         return _engines[url]
-
-
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
 
 
 def alembic_config() -> Config:
