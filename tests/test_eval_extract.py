@@ -12,6 +12,7 @@ from clipper.analysis.extraction import TARGETS, evaluate, token_f1
 from clipper.cli import main
 
 REALPAGES = Path(__file__).resolve().parents[1] / ".." / "shared" / "realpages"
+BASELINE = Path(__file__).with_name("extract_baseline.json")
 
 BODY = (
     "골목 작은도서관이 주민들의 모금으로 다시 문을 열었다. 주민 서른 명이 돌아가며 사서를 맡는다."
@@ -79,7 +80,23 @@ def test_cli_folder_without_index(tmp_path):
 
 
 @pytest.mark.skipif(not (REALPAGES / "index.jsonl").exists(), reason="shared/realpages absent")
-def test_real_pages_meet_the_targets():
-    # The CI gate: whatever pages the shared folder holds, the scores stay above the floors.
-    evaluation = evaluate(REALPAGES)
-    assert evaluation.below_targets() == {}, (evaluation.scores(), TARGETS)
+def test_real_pages_stay_above_the_pinned_floors():
+    # The CI gate: the scores on the shared pages may not fall below the baseline file's floors
+    # (which are never below the project's targets).
+    floors = {k: v for k, v in json.loads(BASELINE.read_text()).items() if not k.startswith("_")}
+    assert all(floors[name] >= target for name, target in TARGETS.items())
+    scores = evaluate(REALPAGES).scores()
+    below = {
+        name: scores.get(name, 0.0)
+        for name, floor in floors.items()
+        if scores.get(name, 0.0) < floor
+    }
+    assert below == {}, scores
+
+
+def test_subdomain_of_another_outlet_is_its_own_outlet():
+    from clipper.text.outlets import default_registry
+
+    registry = default_registry()
+    assert registry.resolve_url("https://osen.mt.co.kr/article/G1").name == "OSEN"
+    assert registry.resolve_url("https://news.mt.co.kr/mtview.php?no=1").name == "머니투데이"
