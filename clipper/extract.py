@@ -1229,6 +1229,13 @@ def _headings(page: _Page) -> Iterator[str]:
         yield _norm(" ".join(_ALL_TEXT(heading)))
 
 
+def _is_site_name(text: str, names: list[str]) -> bool:
+    key = _WS_RE.sub("", text).lower()
+    if any(key == _WS_RE.sub("", n).lower() for n in names if n):
+        return True
+    return len(text) <= 25 and _resolve_outlet(text) is not None and len(text.split()) <= 2
+
+
 def _layer_meta(
     page: _Page, known_outlets: list[str], want: frozenset[str] = _ALL_FIELDS
 ) -> dict[str, str]:
@@ -1256,6 +1263,12 @@ def _layer_meta(
                 if rest and _TITLE_SEP_RE.match(" " + rest) and len(heading) < len(title):
                     title = heading
                     break
+        if _is_site_name(title, [*known_outlets, *outlets]):
+            # <title>/og:title holding only the site's name: the story's heading is the first
+            # one that is not the name again (the first <h1> is often the logo).
+            title = next(
+                (h for h in _headings(page) if len(h) >= 5 and not _is_site_name(h, [title])), ""
+            )
         found["title"] = title
         if suffix:
             # "머니투데이 뉴스" names the outlet 머니투데이.

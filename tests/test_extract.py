@@ -861,3 +861,18 @@ def test_photo_zoom_labels_are_not_body_text():
     assert clean_body_html(fragment) == (
         "작은도서관 개관식이 열렸다.\n\n주민들이 책을 기증했다. 확대하기 버튼은 없다."
     )
+
+
+@pytest.mark.parametrize("site", ["한빛일보", "연합뉴스"])
+def test_title_that_is_only_the_site_name_gives_way_to_the_heading(site):
+    page = (
+        f"<html><head><title>{site}</title><meta property='og:site_name' content='{site}'>"
+        f"<meta property='og:title' content='{site}'></head><body>"
+        f"<h1 class='logo'><a href='/'>{site}</a></h1><div class='art'>"
+        "<h2 class='headline'>골목 작은도서관, 다시 문 열어</h2><p>"
+        + "문을 닫았던 골목 작은도서관이 주민들의 모금으로 다시 열렸다. " * 5
+        + "</p></div></body></html>"
+    )
+    assert extract_article(page, "https://www.hanbit.example/news/1").title == (
+        "골목 작은도서관, 다시 문 열어"
+    )
