@@ -1408,6 +1408,29 @@ def _layer_text(page: _Page, want: frozenset[str] = _ALL_FIELDS) -> dict[str, st
     return {k: v for k, v in found.items() if v}
 
 
+_CLOCK_RE = re.compile(r"\d{1,2}\s*(?::|시)\s*\d{2}")
+_OFFSET_SLIP = timedelta(hours=9)
+
+
+def _visible_published(page: _Page, now: datetime | None) -> tuple[str, datetime] | None:
+    """The page's first visible 입력-type time, when it gives the time of day."""
+    match = _TEXT_DATE_RE.search(_norm(" ".join(_VISIBLE_TEXT(page.root))))
+    if not match or not _CLOCK_RE.search(match.group(1)):
+        return None
+    raw = _norm(match.group(0))
+    parsed = _parse_date(raw, now)
+    return (raw, parsed) if parsed is not None else None
+
+
+def _visible_outweighs(raw: str, structured: datetime, visible: datetime) -> bool:
+    """Whether the visible 입력 time should replace a structured one that disagrees: the
+    structured value has no time of day (a date-only meta, read as midnight) on the same day,
+    or it is off by exactly Korea's nine hours (``Z`` on Korean wall-clock time, or the reverse)."""
+    if not _CLOCK_RE.search(raw) and structured.date() == visible.date():
+        return True
+    return abs(abs(structured - visible) - _OFFSET_SLIP) <= timedelta(minutes=1)
+
+
 # --- layer: trafilatura -------------------------------------------------------------------------
 
 
@@ -1619,6 +1642,13 @@ def _extract(
         body, name = max(bodies, key=lambda b: len(b[0]))
         result.body, result.fields_from["body"] = body, name
 
+    if result.published is not None and result.fields_from.get("published") != "text":
+        visible = _visible_published(page, now)
+        if visible is not None and _visible_outweighs(
+            dates["published"], result.published, visible[1]
+        ):
+            dates["published"], result.published = visible
+            result.fields_from["published"] = "text"
     result.published_raw = dates.get("published", "")
     outlet, layer = _choose_outlet(outlet_candidates, url)
     if outlet:

@@ -876,3 +876,27 @@ def test_title_that_is_only_the_site_name_gives_way_to_the_heading(site):
     assert extract_article(page, "https://www.hanbit.example/news/1").title == (
         "골목 작은도서관, 다시 문 열어"
     )
+
+
+@pytest.mark.parametrize(
+    ("meta", "published", "source"),
+    [
+        ("2024-03-05", datetime(2024, 3, 5, 14, 20, tzinfo=KST), "text"),  # date-only meta
+        ("2024-03-05T14:20:00Z", datetime(2024, 3, 5, 14, 20, tzinfo=KST), "text"),  # Z on KST
+        ("2024-03-05T05:20:00+09:00", datetime(2024, 3, 5, 14, 20, tzinfo=KST), "text"),  # reverse
+        # Agreeing to the minute: the meta's seconds are kept; a real disagreement keeps meta.
+        ("2024-03-05T14:20:31+09:00", datetime(2024, 3, 5, 14, 20, 31, tzinfo=KST), "meta"),
+        ("2024-03-05T13:50:00+09:00", datetime(2024, 3, 5, 13, 50, tzinfo=KST), "meta"),
+    ],
+)
+def test_structured_time_weighed_against_the_visible_one(meta, published, source):
+    page = (
+        "<html><head><meta property='og:title' content='골목 작은도서관 다시 문 열어'>"
+        f"<meta property='article:published_time' content='{meta}'></head><body>"
+        "<div class='info'>입력 2024.03.05 14:20</div><article><p>"
+        + "문을 닫았던 골목 작은도서관이 주민들의 모금으로 다시 열렸다. " * 5
+        + "</p></article></body></html>"
+    )
+    got = extract_article(page, "https://www.hanbit.example/news/1")
+    assert got.published == published
+    assert got.fields_from["published"] == source
