@@ -430,7 +430,17 @@ _COPYRIGHT_OUTLET_RE = re.compile(
 
 
 def _is_portal(text: str) -> bool:
-    return _WS_RE.sub("", text).lower() in _PORTALS
+    key = _WS_RE.sub("", text).lower()
+    return key in _PORTALS or key.removesuffix("뉴스").removesuffix("news") in _PORTALS
+
+
+def _dateline_outlet(body: str) -> str | None:
+    """The outlet the body's opening dateline names: ``(세종=연합뉴스) 김도란 기자 = …``."""
+    for line in body.split("\n")[:3]:
+        if line.strip():
+            named, _ = _byline_outlet(line.strip())
+            return next((n for n in map(_resolve_outlet, named) if n), None)
+    return None
 
 
 def _plausible_outlet(text: str) -> bool:
@@ -1651,6 +1661,11 @@ def _extract(
             result.fields_from["published"] = "text"
     result.published_raw = dates.get("published", "")
     outlet, layer = _choose_outlet(outlet_candidates, url)
+    if not outlet or _is_portal(outlet):
+        # A portal's copy: the story's own outlet is the one its dateline names.
+        named = _dateline_outlet(result.body)
+        if named:
+            outlet, layer = named, "text"
     if outlet:
         result.outlet, result.fields_from["outlet"] = outlet, layer
     if (

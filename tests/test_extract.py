@@ -900,3 +900,17 @@ def test_structured_time_weighed_against_the_visible_one(meta, published, source
     got = extract_article(page, "https://www.hanbit.example/news/1")
     assert got.published == published
     assert got.fields_from["published"] == source
+
+
+@pytest.mark.parametrize("site", ["zum 뉴스", "네이트 뉴스", ""])
+def test_portal_copy_names_the_outlet_of_its_dateline(site):
+    page = (
+        "<html><head><meta property='og:title' content='골목 작은도서관 다시 문 열어'>"
+        f"<meta property='og:site_name' content='{site}'>"
+        "<meta property='article:published_time' content='2024-03-05T14:20:00+09:00'></head>"
+        "<body><div class='article_body'><p>(세종=연합뉴스) 김도란 기자 = 문을 닫았던 골목 "
+        "작은도서관이 주민들의 모금으로 다시 열렸다.</p><p>"
+        + "주민 서른 명이 돌아가며 사서를 맡고 주말에는 책 읽기 모임이 열린다. " * 4
+        + "</p></div></body></html>"
+    )
+    assert extract_article(page, "https://news.portal.example/articles/1").outlet == "연합뉴스"
