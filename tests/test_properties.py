@@ -214,3 +214,24 @@ def test_fault_plan_injects_exactly_times(kind, times, requests):
     expected = requests if times is None else min(times, requests)
     assert sum(answered) == len(applied) == plan.total == expected
     assert answered == [True] * expected + [False] * (requests - expected)
+
+
+@FAST
+@given(
+    st.text(
+        alphabet=st.sampled_from(["a", "작", " ", "%", "#", "?", "/", "é", "2", "f"]), max_size=12
+    )
+)
+def test_canonical_url_raw_and_percent_encoded_paths_are_one_key(path):
+    # Issue 13 item 8: a raw-Hangul link and the encoded URL fetched for it are one article.
+    from urllib.parse import quote
+
+    raw = "http://a.kr/" + path
+    once = canonical_url(raw)
+    assert once
+    assert canonical_url(once) == once
+    clean = path.split("#")[0].split("?")[0]
+    assume("%" not in clean and clean == clean.rstrip())  # a trailing space is stripped raw
+    assert canonical_url("http://a.kr/" + quote(clean, safe="/")) == canonical_url(
+        "http://a.kr/" + clean
+    )

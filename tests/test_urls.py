@@ -156,3 +156,25 @@ def test_daum_id(url, expected):
 )
 def test_declared_canonical(fetched, declared, domain, expected):
     assert declared_canonical(fetched, declared, domain) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "encoded"),
+    [
+        ("http://a.kr/뉴스/작은도서관", "http://a.kr/%EB%89%B4%EC%8A%A4/%EC%9E%91%EC%9D%80%EB%8F%84%EC%84%9C%EA%B4%80"),
+        ("http://a.kr/%eb%89%b4%ec%8a%a4", "http://a.kr/%EB%89%B4%EC%8A%A4"),
+        ("http://a.kr/view?q=작은", "http://a.kr/view?q=%EC%9E%91%EC%9D%80"),
+        ("http://a.kr/a/../b", "http://a.kr/b"),
+    ],
+)  # fmt: skip
+def test_canonical_url_settles_percent_encoding(raw, encoded):
+    assert canonical_url(raw) == canonical_url(encoded) == encoded
+
+
+@pytest.mark.parametrize(
+    "url", ["http://example.com/a #x", "http://a.kr/a b/c%20d", "http://a.kr/%zz"]
+)
+def test_canonical_url_is_a_fixed_point_on_odd_input(url):
+    once = canonical_url(url)
+    assert once
+    assert canonical_url(once) == once

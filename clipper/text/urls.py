@@ -18,6 +18,9 @@ links to one page must canonicalise to the same string. Rules, in order:
   Naver ``https://n.news.naver.com/mnews/article/{oid}/{aid}`` (from read.naver/read.nhn,
   the mobile host, sports and entertainment hosts, ``/article/`` and ``/mnews/article/``),
   Daum ``https://v.daum.net/v/{id}``, and the CMS ``…/news/articleView.html?idxno={n}``.
+- Percent-encoding is settled last by w3lib's ``canonicalize_url`` (non-ASCII encoded as
+  UTF-8, hex upper-cased, dot segments resolved), so a raw-Hangul link and the encoded URL
+  the page was fetched through are one key.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from __future__ import annotations
 import functools
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from w3lib.url import canonicalize_url as _w3lib_canonical
 
 __all__ = [
     "TRACKING_PARAMS",
@@ -156,7 +161,11 @@ def canonical_url(url: str) -> str:
         # The CMS's list links carry the search (sc_word, page, …): only idxno is identity.
         idxno = [(key, value) for key, value in query if key.lower() == "idxno"]
         query = idxno[:1] or query
-    return urlunsplit((scheme, host, parts.path or "/", urlencode(sorted(query)), ""))
+    url = urlunsplit((scheme, host, parts.path or "/", urlencode(sorted(query)), ""))
+    # w3lib settles percent-encoding (a raw Hangul path and its %EC%9E%91 fetch are one
+    # article; %2f and %2F are one), dot segments and stray spaces, so the result is a
+    # fixed point: canonical_url(canonical_url(u)) == canonical_url(u).
+    return _w3lib_canonical(url, keep_blank_values=True)
 
 
 def _same_site(host: str, other: str) -> bool:
