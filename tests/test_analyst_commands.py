@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from test_search import ARTICLES, seed
+from test_search import ARTICLES, item, seed
 
 from clipper.analysis.report import display_width
 from clipper.cli import main
 from clipper.commands.browse import metadata_for
+from clipper.store.articles import ArticleStore
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -163,6 +164,31 @@ def test_export_csv_bom_on_stdout(seeded):
     assert result.exit_code == 0
     assert result.stdout.startswith("\ufeffurl,title,body,published,region,outlet")
     assert "수원 마을작은도서관 개관식 열려" in result.stdout
+
+
+FORMULAS = ['=HYPERLINK("http://x.example")', "+1+1", "-2+3", "@SUM(A1)", "\t=1+1", "\r=1+1"]
+
+
+def test_export_csv_neutralises_formulas(engine, database_url, tmp_path):
+    # A hostile page's title must reach Excel as text, not as a formula (issue 13 item 7).
+    store = ArticleStore(engine)
+    store.write(
+        [item("suwon", url=f"https://f.example.kr/{i}", title=t) for i, t in enumerate(FORMULAS)]
+    )
+    for flag, expected in (
+        ((), ["'" + t for t in FORMULAS]),
+        (("--no-neutralise-formulas",), FORMULAS),
+    ):
+        out = tmp_path / "f.csv"
+        result = run(
+            "export", "--format", "csv", "--out", out, *flag, "--database-url", database_url
+        )
+        assert result.exit_code == 0, result.output
+        rows = list(csv.DictReader(io.StringIO(out.read_bytes().decode("utf-8"), newline="")))
+        assert sorted(r["title"] for r in rows) == sorted(expected)
+        assert {r["url"] for r in rows} == {
+            f"https://f.example.kr/{i}" for i in range(len(FORMULAS))
+        }
 
 
 @pytest.mark.parametrize(

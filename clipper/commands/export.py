@@ -3,6 +3,10 @@
 CSV with ``--bom`` starts with a UTF-8 byte order mark, which is how Excel recognises UTF-8
 (without it Excel reads Korean as mojibake). Parquet (pyarrow) keeps ``published`` as a
 real timestamp in Asia/Seoul and needs ``--out``, since it is binary.
+
+CSV cells that Excel or LibreOffice would run as a formula (a title such as ``=HYPERLINK(...)``
+from a hostile page) get a leading single quote, the OWASP CSV-injection rule;
+``--no-neutralise-formulas`` writes them verbatim for tools that never evaluate cells.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from clipper.analysis.query import EXPORT_FIELDS, iter_articles
 from clipper.commands.options import database_option, filter_options, open_engine
 
 PARQUET_BATCH = 5_000
+# OWASP: a cell starting with one of these is read as a formula by spreadsheets.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 PYARROW_HINT = "Parquet export needs pyarrow: .venv/bin/pip install pyarrow"
 
 
@@ -36,9 +42,15 @@ PYARROW_HINT = "Parquet export needs pyarrow: .venv/bin/pip install pyarrow"
     help="Write to this file instead of stdout (required for parquet).",
 )
 @click.option("--bom", is_flag=True, help="CSV: start with a UTF-8 BOM so Excel reads Korean.")
+@click.option(
+    "--neutralise-formulas/--no-neutralise-formulas",
+    default=True,
+    show_default=True,
+    help="CSV: prefix cells starting with = + - @ TAB or CR with ' so Excel shows, not runs, them.",
+)
 @filter_options
 @database_option
-def command(fmt, out, bom, filters, database_url):
+def command(fmt, out, bom, neutralise_formulas, filters, database_url):
     """Export stored articles (keys: url, title, body, published, region, outlet)."""
     if fmt == "parquet" and not out:
         raise click.UsageError("--format parquet writes a binary file: give --out FILE")
@@ -50,9 +62,9 @@ def command(fmt, out, bom, filters, database_url):
         bom = bom and fmt == "csv"
         if out:
             with open(out, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as stream:
-                count = _write(stream, fmt, records)
+                count = _write(stream, fmt, records, neutralise_formulas)
         else:
-            count = _write(_stdout(bom), fmt, records)
+            count = _write(_stdout(bom), fmt, records, neutralise_formulas)
     if out:
         click.echo(f"exported {count} articles to {out}", err=True)
 
@@ -68,7 +80,14 @@ def _rows(records: Iterable[dict]) -> Iterator[dict]:
         yield {key: record[key] for key in EXPORT_FIELDS}
 
 
-def _write(stream, fmt: str, records) -> int:
+def neutralise(value):
+    """``value`` with a leading ``'`` if a spreadsheet would evaluate it as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _write(stream, fmt: str, records, neutralise_formulas: bool = True) -> int:
     count = 0
     if fmt == "csv":
         writer = csv.DictWriter(stream, fieldnames=EXPORT_FIELDS, extrasaction="ignore")
@@ -76,6 +95,8 @@ def _write(stream, fmt: str, records) -> int:
     for row in _rows(records):
         row["published"] = row["published"].isoformat() if row["published"] else None
         if fmt == "csv":
+            if neutralise_formulas:
+                row = {key: neutralise(value) for key, value in row.items()}
             writer.writerow(row)
         else:
             stream.write(json.dumps(row, ensure_ascii=False) + "\n")
