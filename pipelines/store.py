@@ -172,6 +172,6 @@ class StorePipeline:
 
 
 def _first_line(exc: Exception) -> str:
-    """The driver's own message, first line: never the SQL or its parameters."""
-    exc = getattr(exc, "orig", None) or exc
+    """The driver's class and message: SQLAlchemy puts the SQL and its parameters on the
+    lines after it."""
     return (str(exc).splitlines() or [type(exc).__name__])[0]
