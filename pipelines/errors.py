@@ -26,3 +26,10 @@ class UnmatchedSighting(DropItem):
     later by another source, and the next run tries the sighting again."""
 
     lasting = False
+
+
+class StoreRejected(DropItem):
+    """The database refused the article even after its text was made storable. Not
+    remembered as a dropped page: the next run tries it again."""
+
+    lasting = False

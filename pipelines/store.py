@@ -10,6 +10,10 @@ A sighting-only item (``extra["sighting_only"]``: a Google News link that names 
 cannot be followed) stores no article: it becomes a sighting of the stored article with the
 same outlet and title published within ``SIGHTING_MATCH_WINDOW``, or is dropped as
 ``UnmatchedSighting`` (retried next run). Runs last.
+
+One bad item never costs its batch: text is made storable first (``clipper.store.sanitize``),
+and a batch that still fails for its data is written again row by row, so only the row the
+database refuses is dropped, as ``StoreRejected`` (retried next run), logged in one line.
 """
 
 from __future__ import annotations
@@ -18,13 +22,15 @@ import logging
 import time
 
 from itemadapter import ItemAdapter
+from scrapy import signals
 from scrapy.exceptions import NotConfigured
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 
 from clipper.ops.crawling import close_crawl
 from clipper.store.articles import ArticleStore
 from clipper.store.engine import DatabaseError, get_engine
-from pipelines.errors import UnmatchedSighting
+from clipper.store.sanitize import sanitize
+from pipelines.errors import StoreRejected, UnmatchedSighting
 from pipelines.stories import story_hook
 
 logger = logging.getLogger(__name__)
@@ -32,6 +38,10 @@ logger = logging.getLogger(__name__)
 # Transient database trouble (a lock held by a reader, a dropped connection) is retried
 # with backoff before the batch is declared failed.
 WRITE_ATTEMPTS = 4
+# The database's trouble, not the row's: retried, then the run fails.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, DisconnectionError)
+# The row's trouble (a constraint, a value the driver cannot send): retrying cannot help.
+ROW_ERRORS = (SQLAlchemyError, ValueError, TypeError)
 
 
 class StorePipeline:
@@ -70,7 +80,7 @@ class StorePipeline:
         if self.store is None:
             self.stats.inc_value("clipper/store/articles/not_stored")
             return item
-        record = ItemAdapter(item).asdict()
+        record = sanitize(ItemAdapter(item).asdict(), self._count_sanitized)
         if (record.get("extra") or {}).get("sighting_only"):
             self.flush()  # its article may be in the open batch
             if self.store.attach_sighting(record) is None:
@@ -87,19 +97,44 @@ class StorePipeline:
         if self.store is not None:
             self.flush()
 
+    def _count_sanitized(self, field: str) -> None:
+        self.stats.inc_value(f"clipper/store/sanitized/{field}")
+
     def flush(self) -> None:
         if not self.buffer or self.store is None:
             return
         batch, self.buffer = self.buffer, []
+        unwritten = batch
+        try:
+            try:
+                self._write(batch)
+            except TRANSIENT_ERRORS:
+                raise
+            except ROW_ERRORS:
+                # Some row the database refuses: write them one by one to find it.
+                for index, record in enumerate(batch):
+                    unwritten = batch[index:]
+                    try:
+                        self._write([record])
+                    except TRANSIENT_ERRORS:
+                        raise
+                    except ROW_ERRORS as exc:
+                        self._reject(record, exc)
+        except TRANSIENT_ERRORS as exc:
+            self._fail(unwritten, exc)
+
+    def _write(self, batch: list[dict]) -> None:
+        """Write ``batch`` in one transaction, retrying the database's transient trouble."""
         for attempt in range(1, WRITE_ATTEMPTS + 1):
             try:
                 new, updated, unchanged = self.store.write(batch)
-            except (DBAPIError, SQLAlchemyError) as exc:
+            except TRANSIENT_ERRORS as exc:
                 if attempt == WRITE_ATTEMPTS:
-                    self._fail(batch, exc)
-                    return
+                    raise
                 self.stats.inc_value("clipper/store/retries")
-                logger.warning("Database write failed (attempt %d), retrying: %s", attempt, exc)
+                logger.warning(
+                    "Database write failed (attempt %d), retrying: %s", attempt, _first_line(exc)
+                )
                 time.sleep(0.5 * 2**attempt)
             else:
                 self.stats.inc_value("clipper/store/articles/new", new)
@@ -107,15 +142,36 @@ class StorePipeline:
                 self.stats.inc_value("clipper/store/articles/unchanged", unchanged)
                 return
 
+    def _reject(self, record: dict, exc: Exception) -> None:
+        # The SQL and its parameters (the whole article) would flood the log.
+        reason = _first_line(exc)
+        logger.warning("Dropped %s: the database refused it: %s", record.get("url"), reason)
+        self.stats.inc_value("clipper/store/articles/not_stored")
+        # As Scrapy does for a drop raised by a stage: counted per reason, seen by the
+        # dropped-page log and the run log.
+        self.crawler.signals.send_catch_log(
+            signal=signals.item_dropped,
+            item=record,
+            response=None,
+            exception=StoreRejected(reason),
+            spider=self.crawler.spider,
+        )
+
     def _fail(self, batch: list[dict], exc: Exception) -> None:
         # Nothing of the batch was committed (one transaction): the next run fetches it again.
         self.stats.inc_value("clipper/store/articles/not_stored", len(batch))
-        self.stats.set_value("clipper/store/error", str(exc).splitlines()[0])
+        self.stats.set_value("clipper/store/error", _first_line(exc))
         logger.error(
             "Could not store %d articles after %d attempts: %s. Nothing of this batch was "
             "written; the next run will fetch them again.",
             len(batch),
             WRITE_ATTEMPTS,
-            str(exc).splitlines()[0],
+            _first_line(exc),
         )
         close_crawl(self.crawler, "database_error")
+
+
+def _first_line(exc: Exception) -> str:
+    """The driver's class and message: SQLAlchemy puts the SQL and its parameters on the
+    lines after it."""
+    return (str(exc).splitlines() or [type(exc).__name__])[0]

@@ -3,6 +3,7 @@ step downgrades cleanly, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -64,9 +65,40 @@ def test_db_commands(database_url):
     assert head_revision() in result.output
     result = runner.invoke(main, ["db", "current", "--database-url", database_url])
     assert f"current: {head_revision()}" in result.output
-    result = runner.invoke(main, ["db", "downgrade", "base", "--database-url", database_url])
+    result = runner.invoke(
+        main, ["db", "downgrade", "base", "--yes", "--database-url", database_url]
+    )
     assert result.exit_code == 0
     assert "at None" in result.output
+
+
+def test_downgrade_asks_first(database_url, monkeypatch):
+    import clipper.commands.db as db_command
+
+    runner = CliRunner()
+    args = ["db", "downgrade", "base", "--database-url", database_url]
+    assert runner.invoke(main, ["db", "upgrade", "--database-url", database_url]).exit_code == 0
+    # Not a terminal and no --yes: refused.
+    result = runner.invoke(main, args)
+    assert result.exit_code == 1
+    assert "pass --yes" in result.output
+    # A terminal: asked, and "no" leaves the schema alone.
+    monkeypatch.setattr(db_command, "_interactive", lambda: True)
+    result = runner.invoke(main, args, input="n\n")
+    assert result.exit_code == 1
+    assert "Aborted" in result.output
+    current = runner.invoke(main, ["db", "current", "--database-url", database_url])
+    assert f"current: {head_revision()}" in current.output
+
+
+@pytest.mark.parametrize("args", [["upgrade", "9999"], ["downgrade", "0007-nonexistent", "--yes"]])
+def test_unknown_revision_is_a_one_line_error(database_url, args):
+    result = CliRunner().invoke(main, ["db", *args, "--database-url", database_url])
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert "cannot migrate to" in result.output
 
 
 def test_unusable_url_is_a_clear_error():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from clipper.commands.options import database_option
@@ -37,12 +39,33 @@ def upgrade(revision, database_url):
 
 @command.command("downgrade")
 @click.argument("revision")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @database_option
-def downgrade(revision, database_url):
+def downgrade(revision, database_url, yes):
     """Migrate the database back to REVISION (``base`` removes every table)."""
     engine = _engine(database_url)
-    db_downgrade(engine, revision)
-    click.echo(f"{engine.url.render_as_string(hide_password=True)}: at {current_revision(engine)}")
+    where = engine.url.render_as_string(hide_password=True)
+    # A downgrade drops tables or columns, and their data with them: never by accident.
+    if not yes:
+        if not _interactive():
+            raise click.ClickException(
+                f"refusing to downgrade {where} to {revision} without confirmation: "
+                "stdin is not a terminal (pass --yes to downgrade anyway)"
+            )
+        click.confirm(
+            f"Downgrade {where} from {current_revision(engine)} to {revision}? "
+            "Tables and columns newer than it are dropped with their data",
+            abort=True,
+        )
+    try:
+        db_downgrade(engine, revision)
+    except DatabaseError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{where}: at {current_revision(engine)}")
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty()
 
 
 @command.command("current")

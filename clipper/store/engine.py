@@ -16,6 +16,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
@@ -127,6 +128,9 @@ def downgrade(engine: Engine, revision: str) -> None:
 
 def _run_alembic(engine: Engine, fn, revision: str) -> None:
     config = alembic_config()
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        fn(config, revision)
+    try:
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            fn(config, revision)
+    except CommandError as exc:  # an unknown revision, a downgrade target above the current
+        raise DatabaseError(f"cannot migrate to {revision!r}: {exc}") from exc

@@ -48,8 +48,11 @@ def count(engine, model) -> int:
         pytest.param({}, (0, 0, 1), id="same-text-unchanged"),
         pytest.param({"body": "본문이 바뀌었다."}, (0, 1, 0), id="changed-body-updated"),
         pytest.param({"title": "제목 수정"}, (0, 1, 0), id="changed-title-updated"),
-        pytest.param({"body": "마을  작은도서관이 문을 열었다.   기사 1."}, (0, 0, 1),
-                     id="whitespace-only-unchanged"),
+        pytest.param(
+            {"body": "마을  작은도서관이 문을 열었다.   기사 1."},
+            (0, 0, 1),
+            id="whitespace-only-unchanged",
+        ),
     ],
 )
 def test_restore_updates_never_duplicates(engine, second, expected):
@@ -105,10 +108,12 @@ def test_outlets_are_created_once_by_name(engine):
 
 
 def test_pipeline_batches_and_flushes_on_close(database_url):
-    crawler = get_crawler(settings_dict={
-        "CLIPPER_DATABASE_URL": database_url,
-        "CLIPPER_STORE_BATCH_SIZE": 3,
-    })
+    crawler = get_crawler(
+        settings_dict={
+            "CLIPPER_DATABASE_URL": database_url,
+            "CLIPPER_STORE_BATCH_SIZE": 3,
+        }
+    )
     pipeline = StorePipeline.from_crawler(crawler)
     crawler.stats.open_spider()
     pipeline.open_spider()
@@ -129,29 +134,74 @@ def test_dry_run_switches_the_stage_off():
         StorePipeline.from_crawler(crawler)
 
 
-def test_a_failed_batch_is_counted_and_nothing_half_written(database_url, monkeypatch):
+def test_a_row_the_database_refuses_costs_only_itself(database_url, monkeypatch, caplog):
+    from scrapy import signals
+
     import pipelines.store as store_module
 
-    crawler = get_crawler(settings_dict={
-        "CLIPPER_DATABASE_URL": database_url,
-        "CLIPPER_STORE_BATCH_SIZE": 10,
-    })
+    crawler = get_crawler(
+        settings_dict={
+            "CLIPPER_DATABASE_URL": database_url,
+            "CLIPPER_STORE_BATCH_SIZE": 10,
+        }
+    )
+    pipeline = StorePipeline.from_crawler(crawler)
+    crawler.stats.open_spider()
+    pipeline.open_spider()
+    closed = []
+    monkeypatch.setattr(store_module, "close_crawl", lambda c, reason: closed.append(reason))
+    dropped = []
+    crawler.signals.connect(
+        lambda item, exception, **kw: dropped.append((item["url"], type(exception).__name__)),
+        signal=signals.item_dropped,
+        weak=False,
+    )
+    # A sighting without a source page violates NOT NULL after the article row was written:
+    # its own transaction must roll its article back, the good ones around it stay.
+    bad = ArticleItem(**make_item(2, source_url=None))
+    for item in (ArticleItem(**make_item(1)), bad, ArticleItem(**make_item(3))):
+        pipeline.process_item(item)
+    pipeline.close_spider()
+    with pipeline.store.engine.connect() as conn:
+        assert set(conn.execute(select(Article.url)).scalars()) == {
+            make_item(1)["url"],
+            make_item(3)["url"],
+        }
+    assert dropped == [(make_item(2)["url"], "StoreRejected")]
+    refused = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+    assert len(refused) == 1
+    assert "\n" not in refused[0]
+    assert "INSERT" not in caplog.text
+    assert crawler.stats.get_value("clipper/store/articles/not_stored") == 1
+    assert crawler.stats.get_value("clipper/store/articles/new") == 2
+    assert closed == []
+
+
+def test_a_database_failure_is_retried_then_fails_the_run(database_url, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    import pipelines.store as store_module
+
+    crawler = get_crawler(settings_dict={"CLIPPER_DATABASE_URL": database_url})
     pipeline = StorePipeline.from_crawler(crawler)
     crawler.stats.open_spider()
     pipeline.open_spider()
     monkeypatch.setattr(store_module.time, "sleep", lambda s: None)
     closed = []
     monkeypatch.setattr(store_module, "close_crawl", lambda c, reason: closed.append(reason))
-    good = ArticleItem(**make_item(1))
-    # A sighting without a source page violates NOT NULL after the article row was written:
-    # the transaction must roll the article back too.
-    bad = ArticleItem(**make_item(2, source_url=None))
-    pipeline.process_item(good)
-    pipeline.process_item(bad)
+
+    def down(batch):
+        raise OperationalError("INSERT …", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(pipeline.store, "write", down)
+    pipeline.process_item(ArticleItem(**make_item(1)))
+    pipeline.process_item(ArticleItem(**make_item(2)))
     pipeline.close_spider()
-    assert count(pipeline.store.engine, Article) == 0
     assert crawler.stats.get_value("clipper/store/articles/not_stored") == 2
     assert crawler.stats.get_value("clipper/store/retries") == store_module.WRITE_ATTEMPTS - 1
+    assert crawler.stats.get_value("clipper/store/error") == (
+        "(builtins.Exception) server closed the connection"
+    )
     assert closed == ["database_error"]
 
 
