@@ -112,14 +112,22 @@ class StorePipeline:
                 raise
             except ROW_ERRORS:
                 # Some row the database refuses: write them one by one to find it.
+                refused: Exception | None = None
+                written = 0
                 for index, record in enumerate(batch):
                     unwritten = batch[index:]
                     try:
                         self._write([record])
+                        written += 1
                     except TRANSIENT_ERRORS:
                         raise
                     except ROW_ERRORS as exc:
+                        refused = exc
                         self._reject(record, exc)
+                if refused is not None and not written and len(batch) > 1:
+                    # Every row refused: the schema or the database is wrong, not the rows.
+                    # They are dropped for a retry next run, and this run says it failed.
+                    self._database_broken(refused)
         except TRANSIENT_ERRORS as exc:
             self._fail(unwritten, exc)
 
@@ -156,6 +164,11 @@ class StorePipeline:
             exception=StoreRejected(reason),
             spider=self.crawler.spider,
         )
+
+    def _database_broken(self, exc: Exception) -> None:
+        self.stats.set_value("clipper/store/error", _first_line(exc))
+        logger.error("The database refused every article of a batch: %s", _first_line(exc))
+        close_crawl(self.crawler, "database_error")
 
     def _fail(self, batch: list[dict], exc: Exception) -> None:
         # Nothing of the batch was committed (one transaction): the next run fetches it again.

@@ -205,6 +205,32 @@ def test_a_database_failure_is_retried_then_fails_the_run(database_url, monkeypa
     assert closed == ["database_error"]
 
 
+def test_a_database_refusing_every_row_fails_the_run(database_url, monkeypatch):
+    # A wrong schema refuses every row alike: that is the database, not the articles, and the
+    # run must say it failed (the rows are drops retried next run, never a quiet "ok").
+    from sqlalchemy.exc import ProgrammingError
+
+    import pipelines.store as store_module
+
+    crawler = get_crawler(settings_dict={"CLIPPER_DATABASE_URL": database_url})
+    pipeline = StorePipeline.from_crawler(crawler)
+    crawler.stats.open_spider()
+    pipeline.open_spider()
+    closed = []
+    monkeypatch.setattr(store_module, "close_crawl", lambda c, reason: closed.append(reason))
+
+    def refuse(batch):
+        raise ProgrammingError("INSERT …", {}, Exception('column "story_id" does not exist'))
+
+    monkeypatch.setattr(pipeline.store, "write", refuse)
+    for n in (1, 2, 3):
+        pipeline.process_item(ArticleItem(**make_item(n)))
+    pipeline.close_spider()
+    assert crawler.stats.get_value("clipper/store/articles/not_stored") == 3
+    assert "story_id" in crawler.stats.get_value("clipper/store/error")
+    assert closed == ["database_error"]
+
+
 @pytest.mark.parametrize(
     ("changes", "attached"),
     [
