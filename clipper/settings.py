@@ -23,6 +23,10 @@ CLIPPER_DRY_RUN = False
 # Worker processes that extract article pages while the reactor keeps crawling
 # (clipper.middlewares.workers); None: min(2, cores - 1); 0: the spider extracts them itself.
 CLIPPER_EXTRACT_WORKERS = None
+# Directory of gzip WARC files of every fetched response (clipper.extensions.archive);
+# empty: no archive. A new file per run, and when one passes CLIPPER_ARCHIVE_MAX_BYTES (0: never).
+CLIPPER_ARCHIVE_DIR = os.environ.get("CLIPPER_ARCHIVE_DIR", "")
+CLIPPER_ARCHIVE_MAX_BYTES = 1024 * 1024 * 1024
 
 # --- Stories: syndicated copies become one story (clipper.store.stories) ------------------------
 # Shorter text's estimated overlap with the longer one needed to join a story.
@@ -136,6 +140,8 @@ DOWNLOADER_MIDDLEWARES = {
     # Runs on responses after decompression (HttpCompressionMiddleware is 590) and after
     # the extraction (100), whose decode tells it the page's encoding.
     "clipper.middlewares.charset.CharsetMiddleware": 90,
+    # Archives responses as the server sent them: before decompression (590) and retries.
+    "clipper.extensions.archive.WarcArchiveMiddleware": 880,
 }
 # Private hosts the crawler may fetch: "host" (any port) or "host:port". The host:port of
 # every http(s) URL in a CLIPPER_*_URL setting (the mirror in tests and the demo) is allowed

@@ -30,6 +30,7 @@ def run_record(run: CrawlRun) -> dict:
         if k.startswith("downloader/response_status_count/")
     }
     record["coverage"] = coverage(stats)
+    record["archived_bytes"] = stats.get("clipper/archive/bytes", 0)
     return record
 
 
@@ -53,10 +54,11 @@ def command(limit, spider, as_json, database_url):
         click.echo("no runs yet")
         return
     click.echo(f"{'id':>5} {'spider':<16} {'kind':<8} {'started (UTC)':<20} {'status':<8} "
-               f"{'class':<15} {'pages':>6} {'new':>5} {'upd':>5} {'drop':>5}")
+               f"{'class':<15} {'pages':>6} {'new':>5} {'upd':>5} {'drop':>5} {'warc MB':>8}")
     for r in runs:
         click.echo(
             f"{r['id']:>5} {r['spider']:<16} {r['kind']:<8} {(r['started_at'] or '')[:19]:<20} "
             f"{r['status']:<8} {r['failure_class'] or '-':<15} {r['pages_fetched']:>6} "
-            f"{r['articles_new']:>5} {r['articles_updated']:>5} {r['items_dropped']:>5}"
+            f"{r['articles_new']:>5} {r['articles_updated']:>5} {r['items_dropped']:>5} "
+            f"{r['archived_bytes'] / 1e6:>8.1f}"
         )
