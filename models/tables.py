@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, UTCDateTime
@@ -67,6 +76,9 @@ class Sighting(Base):
     spider: Mapped[str] = mapped_column(String(50))
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Whether a nightly run (CLIPPER_RUN_KIND=nightly) stored this page: the nightly's
+    # incremental stop counts only such pages, so ad hoc runs cannot cut it short.
+    seen_by_nightly: Mapped[bool] = mapped_column(server_default=false())
 
     article: Mapped[Article] = relationship(back_populates="sightings")
 
@@ -88,6 +100,9 @@ class DroppedPage(Base):
     reason: Mapped[str] = mapped_column(String(100))
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Whether a nightly run dropped it (an ad hoc run's drop may come from other settings,
+    # such as other relevance terms, and must not hide the page from the nightly).
+    seen_by_nightly: Mapped[bool] = mapped_column(server_default=false())
 
 
 class CrawlRun(Base):

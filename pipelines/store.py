@@ -4,7 +4,9 @@ A re-crawl updates (``last_seen``, and the text when it changed), never duplicat
 article is keyed by its canonical URL, the sighting by the page it was seen on. Items are
 buffered and written ``CLIPPER_STORE_BATCH_SIZE`` at a time, one transaction per batch, so
 a crash loses at most the open batch, which the next incremental run fetches again.
-The stage also gives spiders ``known_urls`` (pages already stored) for incremental crawls.
+The stage also gives spiders ``known_urls`` (pages already stored) for incremental crawls;
+on a nightly run (``CLIPPER_RUN_KIND=nightly``) only the pages nightly runs stored, so ad hoc
+runs never cut the nightly short.
 
 A sighting-only item (``extra["sighting_only"]``: a Google News link that names a story but
 cannot be followed) stores no article: it becomes a sighting of the stored article with the
@@ -27,7 +29,7 @@ from scrapy.exceptions import NotConfigured
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 
 from clipper.ops.crawling import close_crawl
-from clipper.store.articles import ArticleStore
+from clipper.store.articles import ArticleStore, is_nightly
 from clipper.store.engine import DatabaseError, get_engine
 from clipper.store.sanitize import sanitize
 from pipelines.errors import StoreRejected, UnmatchedSighting
@@ -55,6 +57,7 @@ class StorePipeline:
             raise NotConfigured  # (no message: Scrapy would log it as a warning)
         self.batch_size = max(1, settings.getint("CLIPPER_STORE_BATCH_SIZE", 50))
         self.database_url = settings.get("CLIPPER_DATABASE_URL") or None
+        self.nightly = is_nightly(settings)
         self.store: ArticleStore | None = None
         self.buffer: list[dict] = []
 
@@ -66,7 +69,9 @@ class StorePipeline:
         spider = self.crawler.spider
         try:
             self.store = ArticleStore(
-                get_engine(self.database_url), hooks=[story_hook(self.crawler)]
+                get_engine(self.database_url),
+                hooks=[story_hook(self.crawler)],
+                nightly=self.nightly,
             )
         except DatabaseError as exc:
             logger.error("Cannot open the database: %s", exc)

@@ -2,7 +2,8 @@
 
 A spider states what the page says (as an ``ArticleItem``); pipelines normalise and store.
 Spiders never touch the database: the store pipeline gives them ``known_urls`` so an
-incremental crawl can stop early and skip pages it already has.
+incremental crawl can stop early and skip pages it already has (on a nightly run, pages
+that nightly runs stored: ad hoc runs never move the nightly's incremental state).
 """
 
 from __future__ import annotations
@@ -40,18 +41,25 @@ class ClipperSpider(scrapy.Spider):
         self.max_pages: int | None = _parse_positive_int(max_pages, "max_pages")
         # Replaced by the store pipeline with a database lookup; the default knows nothing.
         self.known_urls: Callable[[Iterable[str]], set[str]] = lambda urls: set()
-        # Set by the run log: False after a crashed or failed nightly run.
+        # Set by the run log: False after a crashed, failed or partial nightly run.
         self.previous_run_ok = True
 
     @property
     def incremental(self) -> bool:
         return not self.full
 
+    @property
+    def partial_listing(self) -> bool:
+        """Whether this run may stop paging before a page it has (``max_pages``, ``since``):
+        recorded by the run log, so the nightly run after such a nightly one walks every page."""
+        return self.max_pages is not None or self.since is not None
+
     def may_stop_at_known_page(self) -> bool:
         """Whether an incremental crawl may stop paging at a page whose items are all stored.
 
-        Not after a crashed or failed nightly run: the pages behind the known ones may never
-        have been fetched, so that run walks every list page (skipping known articles).
+        Not after a crashed, failed or partial nightly run: the pages behind the known ones
+        may never have been fetched, so that run walks every list page (skipping known
+        articles).
         """
         return self.incremental and self.previous_run_ok
 

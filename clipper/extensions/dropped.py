@@ -1,6 +1,8 @@
 """Dropped-page log: remembers pages whose item a pipeline stage rejected (a placeholder
 post, an off-topic story, a page without a title), so incremental runs skip them like
 stored pages instead of fetching them again every night. ``-a full=1`` still re-fetches.
+A nightly run's drops are marked ``seen_by_nightly``; the nightly skips only those (an ad hoc
+run with other relevance terms must not hide pages from it).
 
 Written in batches (``BATCH`` pages, and the rest when the spider closes): one transaction
 per dropped page cost ~1 ms of the reactor thread each, and an off-topic search drops many.
@@ -17,7 +19,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from sqlalchemy.exc import SQLAlchemyError
 
-from clipper.store.articles import _insert
+from clipper.store.articles import _insert, is_nightly, nightly_updated
 from clipper.store.engine import DatabaseError, get_engine
 from models import DroppedPage
 
@@ -33,6 +35,7 @@ class DroppedPageLog:
             raise NotConfigured  # (no message: Scrapy would log it as a warning)
         self.crawler = crawler
         self.database_url = crawler.settings.get("CLIPPER_DATABASE_URL") or None
+        self.nightly = is_nightly(crawler.settings)
         # Rows not written yet, by source_url.
         self.pending: dict[str, dict] = {}
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
@@ -58,6 +61,7 @@ class DroppedPageLog:
                 "reason": reason,
                 "first_seen": now,
                 "last_seen": now,
+                "seen_by_nightly": self.nightly,
             }
         if len(self.pending) >= BATCH:
             self.flush()
@@ -70,9 +74,10 @@ class DroppedPageLog:
         try:
             engine = get_engine(self.database_url)
             stmt = _insert(engine)(DroppedPage).values(rows)
+            updated = nightly_updated(("reason", "last_seen"), self.nightly)
             stmt = stmt.on_conflict_do_update(
                 index_elements=["source_url"],
-                set_={"reason": stmt.excluded.reason, "last_seen": stmt.excluded.last_seen},
+                set_={name: stmt.excluded[name] for name in updated},
             )
             with engine.begin() as conn:
                 conn.execute(stmt)

@@ -18,6 +18,9 @@ from models import CrawlRun
 
 logger = logging.getLogger(__name__)
 
+# Stat of a run that may have stopped paging early on purpose (``-a max_pages``, ``since``).
+PARTIAL = "clipper/listing/partial"
+
 
 def summarize(stats: dict) -> dict:
     """The headline figures of a run, from its Scrapy stats."""
@@ -58,11 +61,11 @@ class RunLogExtension:
             engine = get_engine(self.database_url)
             with engine.begin() as conn:
                 previous = conn.execute(
-                    select(CrawlRun.status)
+                    select(CrawlRun.status, CrawlRun.stats)
                     .where(CrawlRun.spider == spider.name, CrawlRun.kind == "nightly")
                     .order_by(CrawlRun.id.desc())
                     .limit(1)
-                ).scalar()
+                ).first()
                 self.run_id = conn.execute(
                     CrawlRun.__table__.insert()
                     .values(spider=spider.name, kind=self.kind, started_at=datetime.now(UTC),
@@ -75,9 +78,14 @@ class RunLogExtension:
             logger.error("Run log unavailable: %s", str(exc).splitlines()[0])
             return
         spider.crawl_run_id = self.run_id
-        # After a crashed or failed nightly run, pages already stored may hide unfetched
-        # older ones: the spider must not stop paging at the first fully-known page.
-        spider.previous_run_ok = previous in (None, "ok")
+        if getattr(spider, "partial_listing", False):
+            self.crawler.stats.set_value(PARTIAL, 1)
+        # After a crashed, failed or partial (max_pages, since) nightly run, pages already
+        # stored may hide unfetched older ones: the spider must not stop paging at the first
+        # fully-known page.
+        spider.previous_run_ok = previous is None or (
+            previous.status == "ok" and not (previous.stats or {}).get(PARTIAL)
+        )
 
     def spider_closed(self, spider, reason):
         if self.run_id is None:

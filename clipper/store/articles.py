@@ -1,7 +1,9 @@
 """Article storage: an idempotent upsert of articles, their outlets and sightings.
 
 A re-crawl updates (``last_seen``, and the text when it changed), never duplicates: the
-article is keyed by its canonical URL, the sighting by the page it was seen on. One
+article is keyed by its canonical URL, the sighting by the page it was seen on. A nightly
+run's store (``nightly=True``) marks the pages it stores ``seen_by_nightly`` and knows only
+such pages, so ad hoc runs never move the nightly's incremental state. One
 ``ArticleStore.write`` is one transaction. Hooks run inside it for every new or changed
 article, so derived tables (stories) commit or roll back with the article. Usable outside
 Scrapy: the store pipeline, the CLI, tests and benchmarks share it.
@@ -47,12 +49,23 @@ ARTICLE_COLUMNS = (
     "html_hash",
 )
 CONTENT_HASH = ARTICLE_COLUMNS.index("content_hash")
-SIGHTING_COLUMNS = ("source_url", "article_id", "spider")
+SIGHTING_COLUMNS = ("source_url", "article_id", "spider", "seen_by_nightly")
 BATCH_TIME_COLUMNS = ("first_seen", "last_seen")
 
 # Columns a re-crawl overwrites: everything the item gives but the key, and last_seen
 # (first_seen stays).
 UPDATED_COLUMNS = (*(c for c in ARTICLE_COLUMNS if c != "url"), "last_seen")
+
+
+def is_nightly(settings) -> bool:
+    """Whether a crawl with these (Scrapy) settings is a nightly run."""
+    return settings.get("CLIPPER_RUN_KIND", "adhoc") == "nightly"
+
+
+def nightly_updated(columns: tuple[str, ...], nightly: bool) -> tuple[str, ...]:
+    """The columns an upsert overwrites: ``columns``, and the nightly mark on a nightly run
+    (set, never cleared: an ad hoc run leaves a page a nightly saw marked)."""
+    return (*columns, "seen_by_nightly") if nightly else columns
 
 
 def _chunks(values: list, size: int = LOOKUP_CHUNK) -> Iterable[list]:
@@ -170,10 +183,11 @@ StoreHook = Callable[[Connection, list[tuple[int, dict]]], None]
 class ArticleStore:
     """Maps items onto the models; usable outside Scrapy (tests, benchmarks)."""
 
-    def __init__(self, engine: Engine, hooks: Iterable[StoreHook] = ()):
+    def __init__(self, engine: Engine, hooks: Iterable[StoreHook] = (), *, nightly: bool = False):
         self.engine = engine
         self.insert = _insert(engine)
         self.hooks = list(hooks)
+        self.nightly = nightly
         # Outlet ids of committed batches (an outlet created in a batch that rolled back
         # does not exist, so its id is cached only once the batch commits).
         self._outlet_ids: dict[str, int] = {}
@@ -190,19 +204,28 @@ class ArticleStore:
             Sighting.__table__,
             SIGHTING_COLUMNS,
             key="source_url",
-            updated=("article_id", "last_seen"),
+            # An ad hoc run's re-crawl of a page leaves its nightly mark as it was.
+            updated=nightly_updated(("article_id", "last_seen"), nightly),
         )
 
     # -- reads ---------------------------------------------------------------------------
     def known_source_urls(self, urls: Iterable[str]) -> set[str]:
-        """The pages among ``urls`` already handled: stored, or dropped for a lasting reason."""
+        """The pages among ``urls`` already handled: stored, or dropped for a lasting reason.
+
+        For a nightly run, only pages a nightly run handled: what an ad hoc run stored or
+        dropped (one listing page of it, half a Ctrl-C'd run, other relevance terms) is
+        fetched again, so the nightly neither skips it nor stops paging at it.
+        """
         urls = list(dict.fromkeys(urls))
         found: set[str] = set()
         with self.engine.connect() as conn:
             for start in range(0, len(urls), LOOKUP_CHUNK):
                 chunk = urls[start : start + LOOKUP_CHUNK]
-                for column in (Sighting.source_url, DroppedPage.source_url):
-                    found.update(conn.execute(select(column).where(column.in_(chunk))).scalars())
+                for table in (Sighting, DroppedPage):
+                    query = select(table.source_url).where(table.source_url.in_(chunk))
+                    if self.nightly:
+                        query = query.where(table.seen_by_nightly.is_(True))
+                    found.update(conn.execute(query).scalars())
         return found
 
     # -- writes --------------------------------------------------------------------------
@@ -235,11 +258,13 @@ class ArticleStore:
                 spider=item["spider"],
                 first_seen=now,
                 last_seen=now,
+                seen_by_nightly=self.nightly,
             )
+            updated = nightly_updated(("article_id", "last_seen"), self.nightly)
             conn.execute(
                 insert.on_conflict_do_update(
                     index_elements=["source_url"],
-                    set_={"article_id": insert.excluded.article_id, "last_seen": now},
+                    set_={name: insert.excluded[name] for name in updated},
                 )
             )
         return article_id
@@ -290,7 +315,12 @@ class ArticleStore:
                     hook(conn, changed)
             # One sighting per page (SIGHTING_COLUMNS order); the last item of a page wins.
             sightings = {
-                item["source_url"]: (item["source_url"], ids[item["url"]], item["spider"])
+                item["source_url"]: (
+                    item["source_url"],
+                    ids[item["url"]],
+                    item["spider"],
+                    self.nightly,
+                )
                 for item in items
             }
             self._sighting_upsert.execute(conn, list(sightings.values()), now)
