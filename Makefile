@@ -20,6 +20,7 @@ demo: $(STAMP)
 # skip with a reason otherwise (CI sets CLIPPER_REQUIRE_POSTGRES=1 to make that a failure).
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)

@@ -83,7 +83,6 @@ class Sighting(Base):
     article: Mapped[Article] = relationship(back_populates="sightings")
 
 
-
 Index("ix_sightings_article_id", Sighting.article_id)
 
 

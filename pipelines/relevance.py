@@ -25,8 +25,9 @@ class RelevancePipeline(Stage):
 
     def process_item(self, item):
         adapter = ItemAdapter(item)
-        relevant, terms = is_relevant(adapter.get("title") or "", adapter.get("body") or "",
-                                      self.terms)
+        relevant, terms = is_relevant(
+            adapter.get("title") or "", adapter.get("body") or "", self.terms
+        )
         adapter["matched_terms"] = terms
         if relevant:
             self.count("terms", "matched")

@@ -50,7 +50,9 @@ def test_relabels_by_the_bytes_with_or_without_a_worker_result(
 
     alone, crawler = process(*response(data, content_type))
     assert alone.encoding == (encoding or response(data, content_type)[1].encoding)
-    monkeypatch.setattr("clipper.middlewares.charset.decode_html", lambda *a: pytest.fail("decoded again"))
+    monkeypatch.setattr(
+        "clipper.middlewares.charset.decode_html", lambda *a: pytest.fail("decoded again")
+    )
     out, with_worker = process(*with_worker_result(*response(data, content_type)))
     assert out.encoding == alone.encoding
     assert out.text.count("작은도서관") == 2

@@ -30,9 +30,7 @@ def stored(database_url: str) -> dict[str, str]:
         return dict(conn.execute(select(DroppedPage.source_url, DroppedPage.reason)).all())
 
 
-def test_dropped_pages_are_written_per_batch_and_when_the_spider_closes(
-    database_url, monkeypatch
-):
+def test_dropped_pages_are_written_per_batch_and_when_the_spider_closes(database_url, monkeypatch):
     monkeypatch.setattr(dropped, "BATCH", 3)
     crawler = get_crawler(settings_dict={"CLIPPER_DATABASE_URL": database_url})
     log = dropped.DroppedPageLog.from_crawler(crawler)

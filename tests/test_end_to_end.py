@@ -23,7 +23,11 @@ def clipper(*args: str, database_url: str, cwd: Path | None = None, check: bool 
     env = dict(os.environ, CLIPPER_DATABASE_URL=database_url)
     result = subprocess.run(
         [sys.executable, "-m", "clipper", *args],
-        capture_output=True, text=True, env=env, cwd=cwd or REPO, timeout=300,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd or REPO,
+        timeout=300,
     )
     if check and result.returncode != 0:
         raise AssertionError(f"clipper {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
@@ -31,9 +35,15 @@ def clipper(*args: str, database_url: str, cwd: Path | None = None, check: bool 
 
 
 def crawl_board(mirror, database_url, *extra):
-    return clipper("crawl", "smalllibrary", "-s",
-                   f"CLIPPER_SMALLLIBRARY_BASE_URL={mirror.board_url}", *FAST, *extra,
-                   database_url=database_url)
+    return clipper(
+        "crawl",
+        "smalllibrary",
+        "-s",
+        f"CLIPPER_SMALLLIBRARY_BASE_URL={mirror.board_url}",
+        *FAST,
+        *extra,
+        database_url=database_url,
+    )
 
 
 def test_crawl_into_database_twice_is_idempotent(mirror, database_url, engine):
@@ -91,7 +101,9 @@ def test_export_jsonl_has_the_promised_keys(mirror, database_url, engine):
     rows = [json.loads(line) for line in out.splitlines()]
     with engine.connect() as conn:
         assert len(rows) == len(conn.execute(select(Article.id)).all())
-    assert all(set(row) == {"url", "title", "body", "published", "region", "outlet"} for row in rows)
+    assert all(
+        set(row) == {"url", "title", "body", "published", "region", "outlet"} for row in rows
+    )
     published = [datetime.fromisoformat(r["published"]) for r in rows if r["published"]]
     assert published
     assert all(p.utcoffset() is not None for p in published)
@@ -111,8 +123,9 @@ def test_demo_twice_leaves_the_same_articles(tmp_path):
 
 def test_bad_arguments_are_clear_errors(mirror, tmp_path):
     db = f"sqlite:///{tmp_path / 'x.sqlite'}"
-    bad_since = clipper("crawl", "smalllibrary", "-a", "since=yesterday", database_url=db,
-                        check=False)
+    bad_since = clipper(
+        "crawl", "smalllibrary", "-a", "since=yesterday", database_url=db, check=False
+    )
     assert bad_since.returncode != 0
     assert "since" in bad_since.stderr
     assert "Traceback" not in bad_since.stderr
@@ -132,9 +145,15 @@ def test_dead_server_is_a_failed_run_without_a_traceback(tmp_path):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     result = clipper(
-        "crawl", "smalllibrary", "-s", f"CLIPPER_SMALLLIBRARY_BASE_URL=http://127.0.0.1:{port}",
-        "-s", "RETRY_TIMES=0", *FAST,
-        database_url=f"sqlite:///{tmp_path / 'dead.sqlite'}", check=False,
+        "crawl",
+        "smalllibrary",
+        "-s",
+        f"CLIPPER_SMALLLIBRARY_BASE_URL=http://127.0.0.1:{port}",
+        "-s",
+        "RETRY_TIMES=0",
+        *FAST,
+        database_url=f"sqlite:///{tmp_path / 'dead.sqlite'}",
+        check=False,
     )
     assert result.returncode != 0
     assert "smalllibrary: failed (http_errors)" in result.stderr + result.stdout

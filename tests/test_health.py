@@ -7,12 +7,14 @@ from scrapy.settings import Settings
 
 from clipper.ops.health import classify, coverage, monitor
 
-SETTINGS = Settings({
-    "CLIPPER_MONITOR_ZERO_RUNS": 3,
-    "CLIPPER_MONITOR_MIN_COVERAGE": 0.5,
-    "CLIPPER_MONITOR_MEDIAN_RATIO": 0.2,
-    "CLIPPER_MONITOR_HISTORY": 7,
-})
+SETTINGS = Settings(
+    {
+        "CLIPPER_MONITOR_ZERO_RUNS": 3,
+        "CLIPPER_MONITOR_MIN_COVERAGE": 0.5,
+        "CLIPPER_MONITOR_MEDIAN_RATIO": 0.2,
+        "CLIPPER_MONITOR_HISTORY": 7,
+    }
+)
 HEALTHY = {
     "response_received_count": 12,
     "downloader/response_status_count/200": 12,
@@ -26,23 +28,52 @@ HEALTHY = {
     ("stats", "reason", "expected"),
     [
         pytest.param(HEALTHY, "finished", None, id="healthy"),
-        pytest.param({**HEALTHY, "clipper/store/error": "locked"}, "finished", "database",
-                     id="database-error"),
+        pytest.param(
+            {**HEALTHY, "clipper/store/error": "locked"},
+            "finished",
+            "database",
+            id="database-error",
+        ),
         pytest.param({}, "database_error", "database", id="database-close-reason"),
-        pytest.param({"response_received_count": 4, "downloader/response_status_count/403": 4},
-                     "finished", "blocked", id="403-blocked"),
-        pytest.param({"response_received_count": 1, "robotstxt/forbidden": 3}, "finished",
-                     "blocked", id="robots-forbidden"),
-        pytest.param({"downloader/exception_count": 5,
-                      "downloader/exception_type_count/twisted.internet.error.TimeoutError": 5},
-                     "finished", "timeout", id="timeouts"),
-        pytest.param({"response_received_count": 4, "downloader/response_status_count/503": 4},
-                     "finished", "http_errors", id="5xx"),
-        pytest.param({"response_received_count": 3, "clipper/listing/pages": 3}, "finished",
-                     "empty_results", id="layout-changed-listing-empty"),
-        pytest.param({**HEALTHY, "item_scraped_count": 1,
-                      "item_dropped_reasons_count/MissingTitle": 9}, "finished",
-                     "parse_failures", id="detail-layout-changed"),
+        pytest.param(
+            {"response_received_count": 4, "downloader/response_status_count/403": 4},
+            "finished",
+            "blocked",
+            id="403-blocked",
+        ),
+        pytest.param(
+            {"response_received_count": 1, "robotstxt/forbidden": 3},
+            "finished",
+            "blocked",
+            id="robots-forbidden",
+        ),
+        pytest.param(
+            {
+                "downloader/exception_count": 5,
+                "downloader/exception_type_count/twisted.internet.error.TimeoutError": 5,
+            },
+            "finished",
+            "timeout",
+            id="timeouts",
+        ),
+        pytest.param(
+            {"response_received_count": 4, "downloader/response_status_count/503": 4},
+            "finished",
+            "http_errors",
+            id="5xx",
+        ),
+        pytest.param(
+            {"response_received_count": 3, "clipper/listing/pages": 3},
+            "finished",
+            "empty_results",
+            id="layout-changed-listing-empty",
+        ),
+        pytest.param(
+            {**HEALTHY, "item_scraped_count": 1, "item_dropped_reasons_count/MissingTitle": 9},
+            "finished",
+            "parse_failures",
+            id="detail-layout-changed",
+        ),
         pytest.param({**HEALTHY, "log_count/ERROR": 2}, "finished", "errors", id="logged-errors"),
         pytest.param(HEALTHY, "shutdown", "cancelled", id="killed"),
     ],
@@ -63,9 +94,16 @@ def listing(n: int) -> dict:
         pytest.param(listing(0), [listing(0), listing(5)], None, id="zero-twice-only"),
         pytest.param(listing(1), [listing(20)] * 5, "below_median", id="far-below-median"),
         pytest.param(listing(1), [listing(20)] * 2, None, id="too-little-history"),
-        pytest.param({**listing(10), "clipper/validate/region/present": 1,
-                      "clipper/validate/region/absent": 9}, [], "coverage_low",
-                     id="region-coverage-low"),
+        pytest.param(
+            {
+                **listing(10),
+                "clipper/validate/region/present": 1,
+                "clipper/validate/region/absent": 9,
+            },
+            [],
+            "coverage_low",
+            id="region-coverage-low",
+        ),
     ],
 )
 def test_monitor(stats, history, expected):

@@ -17,8 +17,13 @@ def record_of(error: Exception) -> logging.LogRecord:
     except Exception:
         exc_info = sys.exc_info()
     return logging.LogRecord(
-        "scrapy.core.scraper", logging.ERROR, __file__, 1, "Error downloading %(request)s",
-        ({"request": "<GET http://example.invalid/>"},), exc_info,
+        "scrapy.core.scraper",
+        logging.ERROR,
+        __file__,
+        1,
+        "Error downloading %(request)s",
+        ({"request": "<GET http://example.invalid/>"},),
+        exc_info,
     )
 
 

@@ -91,7 +91,7 @@ def test_downgrade_asks_first(database_url, monkeypatch):
     assert f"current: {head_revision()}" in current.output
 
 
-@pytest.mark.parametrize("args", [["upgrade", "9999"], ["downgrade", "0007-nonexistent", "--yes"]])
+@pytest.mark.parametrize("args", [["upgrade", "9999"], ["downgrade", "0099-nonexistent", "--yes"]])
 def test_unknown_revision_is_a_one_line_error(database_url, args):
     result = CliRunner().invoke(main, ["db", *args, "--database-url", database_url])
     assert result.exit_code == 1

@@ -22,16 +22,33 @@ def _pairs(values: tuple[str, ...], flag: str) -> dict[str, str]:
 
 @click.command("crawl")
 @click.argument("spider")
-@click.option("-a", "spider_args", multiple=True, metavar="NAME=VALUE",
-              help="Spider argument, e.g. -a full=1, -a since=2025-01-01, -a max_pages=3.")
-@click.option("-s", "settings", multiple=True, metavar="NAME=VALUE",
-              help="Override a setting, e.g. -s CLIPPER_STORE_BATCH_SIZE=10.")
+@click.option(
+    "-a",
+    "spider_args",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Spider argument, e.g. -a full=1, -a since=2025-01-01, -a max_pages=3.",
+)
+@click.option(
+    "-s",
+    "settings",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Override a setting, e.g. -s CLIPPER_STORE_BATCH_SIZE=10.",
+)
 @click.option("--dry-run", is_flag=True, help="Crawl and process, but store nothing.")
-@click.option("--as-nightly", is_flag=True,
-              help="Record this run as a nightly one (it then moves the nightly's incremental "
-                   "state); by default an ad hoc run never does.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False),
-              help="Also write the items to this feed file (.jsonl, .csv, …).")
+@click.option(
+    "--as-nightly",
+    is_flag=True,
+    help="Record this run as a nightly one (it then moves the nightly's incremental "
+    "state); by default an ad hoc run never does.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    help="Also write the items to this feed file (.jsonl, .csv, …).",
+)
 def command(spider, spider_args, settings, dry_run, as_nightly, output):
     """Run one spider now and store what it finds."""
     overrides = _pairs(settings, "-s")
@@ -49,5 +66,10 @@ def command(spider, spider_args, settings, dry_run, as_nightly, output):
 
 def _feed_format(path: str) -> str:
     suffix = path.rsplit(".", 1)[-1].lower()
-    return {"jsonl": "jsonlines", "jl": "jsonlines", "json": "json", "csv": "csv",
-            "xml": "xml"}.get(suffix, "jsonlines")
+    return {
+        "jsonl": "jsonlines",
+        "jl": "jsonlines",
+        "json": "json",
+        "csv": "csv",
+        "xml": "xml",
+    }.get(suffix, "jsonlines")

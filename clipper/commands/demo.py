@@ -45,8 +45,13 @@ def _start_mirror(port: int | None) -> MirrorServer:
 
 
 @click.command("demo")
-@click.option("--port", type=int, default=None, show_default=f"{DEFAULT_PORT}, else a free one",
-              help="Port for the mirror.")
+@click.option(
+    "--port",
+    type=int,
+    default=None,
+    show_default=f"{DEFAULT_PORT}, else a free one",
+    help="Port for the mirror.",
+)
 @database_option
 def command(port, database_url):
     """Crawl the bundled offline mirror into the database the way the nightly run does

@@ -12,9 +12,21 @@ from clipper.commands.options import database_option, open_engine
 from clipper.ops.health import coverage
 from models import CrawlRun
 
-FIELDS = ("id", "spider", "kind", "started_at", "finished_at", "status", "failure_class",
-          "pages_fetched", "items_scraped", "items_dropped", "articles_new", "articles_updated",
-          "errors")
+FIELDS = (
+    "id",
+    "spider",
+    "kind",
+    "started_at",
+    "finished_at",
+    "status",
+    "failure_class",
+    "pages_fetched",
+    "items_scraped",
+    "items_dropped",
+    "articles_new",
+    "articles_updated",
+    "errors",
+)
 
 
 def run_record(run: CrawlRun) -> dict:
@@ -23,10 +35,13 @@ def run_record(run: CrawlRun) -> dict:
         record[key] = record[key].isoformat() if record[key] else None
     stats = run.stats or {}
     record["drops"] = {
-        k.split("/", 1)[1]: v for k, v in stats.items() if k.startswith("item_dropped_reasons_count/")
+        k.split("/", 1)[1]: v
+        for k, v in stats.items()
+        if k.startswith("item_dropped_reasons_count/")
     }
     record["http_status"] = {
-        k.rsplit("/", 1)[1]: v for k, v in stats.items()
+        k.rsplit("/", 1)[1]: v
+        for k, v in stats.items()
         if k.startswith("downloader/response_status_count/")
     }
     record["coverage"] = coverage(stats)
@@ -53,8 +68,10 @@ def command(limit, spider, as_json, database_url):
     if not runs:
         click.echo("no runs yet")
         return
-    click.echo(f"{'id':>5} {'spider':<16} {'kind':<8} {'started (UTC)':<20} {'status':<8} "
-               f"{'class':<15} {'pages':>6} {'new':>5} {'upd':>5} {'drop':>5} {'warc MB':>8}")
+    click.echo(
+        f"{'id':>5} {'spider':<16} {'kind':<8} {'started (UTC)':<20} {'status':<8} "
+        f"{'class':<15} {'pages':>6} {'new':>5} {'upd':>5} {'drop':>5} {'warc MB':>8}"
+    )
     for r in runs:
         click.echo(
             f"{r['id']:>5} {r['spider']:<16} {r['kind']:<8} {(r['started_at'] or '')[:19]:<20} "

@@ -25,7 +25,9 @@ def _outlet_resolver():
     try:
         from clipper.text.outlets import default_registry
     except ImportError:
-        click.echo("warning: clipper.text.outlets is not available; outlet_name stays null", err=True)
+        click.echo(
+            "warning: clipper.text.outlets is not available; outlet_name stays null", err=True
+        )
         return lambda text: (None, None)
     registry = default_registry()
 

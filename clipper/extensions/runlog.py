@@ -68,10 +68,18 @@ class RunLogExtension:
                 ).first()
                 self.run_id = conn.execute(
                     CrawlRun.__table__.insert()
-                    .values(spider=spider.name, kind=self.kind, started_at=datetime.now(UTC),
-                            status="running",
-                            pages_fetched=0, items_scraped=0, items_dropped=0,
-                            articles_new=0, articles_updated=0, errors=0)
+                    .values(
+                        spider=spider.name,
+                        kind=self.kind,
+                        started_at=datetime.now(UTC),
+                        status="running",
+                        pages_fetched=0,
+                        items_scraped=0,
+                        items_dropped=0,
+                        articles_new=0,
+                        articles_updated=0,
+                        errors=0,
+                    )
                     .returning(CrawlRun.id)
                 ).scalar_one()
         except (DatabaseError, SQLAlchemyError) as exc:
@@ -94,8 +102,9 @@ class RunLogExtension:
             self._finish(spider, reason)
         except (DatabaseError, SQLAlchemyError) as exc:
             # The run row stays "running": the next run treats this one as not finished.
-            logger.error("Could not record the end of run %s: %s", self.run_id,
-                         str(exc).splitlines()[0])
+            logger.error(
+                "Could not record the end of run %s: %s", self.run_id, str(exc).splitlines()[0]
+            )
 
     def _finish(self, spider, reason):
         stats = self.crawler.stats.get_stats()
@@ -103,13 +112,20 @@ class RunLogExtension:
         failed = classify(stats, reason)
         if failed is None:
             with engine.connect() as conn:
-                history = conn.execute(
-                    select(CrawlRun.stats)
-                    .where(CrawlRun.spider == spider.name, CrawlRun.id != self.run_id,
-                           CrawlRun.status != "running")
-                    .order_by(CrawlRun.id.desc())
-                    .limit(20)
-                ).scalars().all()
+                history = (
+                    conn.execute(
+                        select(CrawlRun.stats)
+                        .where(
+                            CrawlRun.spider == spider.name,
+                            CrawlRun.id != self.run_id,
+                            CrawlRun.status != "running",
+                        )
+                        .order_by(CrawlRun.id.desc())
+                        .limit(20)
+                    )
+                    .scalars()
+                    .all()
+                )
             failed = monitor(stats, [h or {} for h in history], self.crawler.settings)
         if failed:
             # Readable by CrawlResult too, so the command's exit code agrees with the row.

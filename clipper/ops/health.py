@@ -57,12 +57,11 @@ def classify(stats: dict, reason: str) -> str | None:
         for key, value in stats.items()
         if key.startswith("downloader/response_status_count/")
     }
-    blocked = statuses.get(403, 0) + statuses.get(429, 0) + stats.get(
-        "robotstxt/forbidden", 0
-    )
+    blocked = statuses.get(403, 0) + statuses.get(429, 0) + stats.get("robotstxt/forbidden", 0)
     errors = sum(v for s, v in statuses.items() if s >= 400)
     timeouts = sum(
-        v for k, v in stats.items()
+        v
+        for k, v in stats.items()
         if k.startswith("downloader/exception_type_count/") and "Timeout" in k
     )
     exceptions = stats.get("downloader/exception_count", 0)
@@ -75,7 +74,8 @@ def classify(stats: dict, reason: str) -> str | None:
     if responses and not listed(stats) and stats.get("clipper/listing/pages", 0):
         return "empty_results"
     dropped = sum(
-        v for k, v in stats.items()
+        v
+        for k, v in stats.items()
         if k.startswith("item_dropped_reasons_count/Missing") or "/dropped/" in k
     )
     scraped = stats.get("item_scraped_count", 0)

@@ -31,10 +31,12 @@ HOSTILE = {
 
 
 def test_hostile_text_in_a_batch_loses_nothing(database_url, monkeypatch, caplog):
-    crawler = get_crawler(settings_dict={
-        "CLIPPER_DATABASE_URL": database_url,
-        "CLIPPER_STORE_BATCH_SIZE": 50,
-    })
+    crawler = get_crawler(
+        settings_dict={
+            "CLIPPER_DATABASE_URL": database_url,
+            "CLIPPER_STORE_BATCH_SIZE": 50,
+        }
+    )
     pipeline = StorePipeline.from_crawler(crawler)
     crawler.stats.open_spider()
     pipeline.open_spider()

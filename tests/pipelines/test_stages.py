@@ -60,7 +60,9 @@ def run_stage(cls, it, settings=None, spider_attrs=None):
             id="board-trailer",
         ),
         pytest.param(
-            {"body": "도서관 소식.\n\n[전문은 해당 뉴스사이트에서 확인가능합니다]\n\nadvertisement"},
+            {
+                "body": "도서관 소식.\n\n[전문은 해당 뉴스사이트에서 확인가능합니다]\n\nadvertisement"
+            },
             {"body": "도서관 소식."},
             {"clipper/clean/body/trailer_removed": 2},
             id="trailer-and-junk",
@@ -79,8 +81,11 @@ def test_clean(fields, expected, stats):
     ("body", "expected", "removed"),
     [
         ("가 문단.\n\n나 문단.\n\n나 문단.", "가 문단.\n\n나 문단.", 1),
-        ("가.\n\n나 문단이다.\n\n다 문단이다.\n\n나 문단이다.\n\n다 문단이다.",
-         "가.\n\n나 문단이다.\n\n다 문단이다.", 2),
+        (
+            "가.\n\n나 문단이다.\n\n다 문단이다.\n\n나 문단이다.\n\n다 문단이다.",
+            "가.\n\n나 문단이다.\n\n다 문단이다.",
+            2,
+        ),
         ("반복 없는 본문.", "반복 없는 본문.", 0),
     ],
 )
@@ -155,8 +160,9 @@ def test_relevance_drops_offtopic_unless_curated_or_kept():
     result, stats = run_stage(RelevancePipeline, item(**offtopic), spider_attrs={"curated": True})
     assert result["matched_terms"] == []
     assert stats.get("clipper/relevance/terms/unmatched_kept") == 1
-    result, _ = run_stage(RelevancePipeline, item(**offtopic),
-                          settings={"CLIPPER_KEEP_OFFTOPIC": True})
+    result, _ = run_stage(
+        RelevancePipeline, item(**offtopic), settings={"CLIPPER_KEEP_OFFTOPIC": True}
+    )
     assert result["title"] == "주식 시장 동향"
     result, stats = run_stage(RelevancePipeline, item(body="마을 작은 도서관이 열렸다."))
     assert result["matched_terms"]

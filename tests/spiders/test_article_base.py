@@ -302,9 +302,14 @@ def test_only_article_spiders_start_extraction_workers():
 
     project = Settings()
     project.setmodule(project_settings)
-    assert project.getdict("DOWNLOADER_MIDDLEWARES")["clipper.middlewares.workers.ExtractMiddleware"] == 100
+    assert (
+        project.getdict("DOWNLOADER_MIDDLEWARES")["clipper.middlewares.workers.ExtractMiddleware"]
+        == 100
+    )
     options = {"CLIPPER_EXTRACT_WORKERS": 1}
-    assert isinstance(ExtractMiddleware.from_crawler(get_crawler(PageSpider, options)), ExtractMiddleware)
+    assert isinstance(
+        ExtractMiddleware.from_crawler(get_crawler(PageSpider, options)), ExtractMiddleware
+    )
     with pytest.raises(NotConfigured, match="no article pages"):
         ExtractMiddleware.from_crawler(get_crawler(SmallLibrarySpider, options))
 

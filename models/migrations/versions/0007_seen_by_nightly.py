@@ -9,7 +9,7 @@ Rows from before this revision count as seen by a nightly run, as the old code t
 them: the first nightly after the upgrade then behaves as before instead of fetching every
 stored page again. New rows default to false; the store sets the flag explicitly.
 
-Revision ID: 0008
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-03
 """
@@ -18,7 +18,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0008'
+revision = '0007'
 down_revision = '0006'
 branch_labels = None
 depends_on = None
