@@ -23,9 +23,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from clipper import extract as extract_module  # noqa: E402
 from clipper.analysis.extraction import token_f1  # noqa: E402
 from clipper.extract import SiteRules, extract_article  # noqa: E402
+from clipper.extract import fields as extract_fields  # noqa: E402
 
 DEFAULT_REALPAGES = REPO.parent / "shared" / "realpages"
 MAX_DATE_GAP = timedelta(minutes=10)
@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no {index}", file=sys.stderr)
         return 2
     if args.no_registry:
-        extract_module._registry.cache_clear()
+        extract_fields._registry.cache_clear()
         sys.modules["clipper.text.outlets"] = None  # type: ignore[assignment]  # import fails
 
     scores: dict[str, list[float]] = {"title": [], "published": [], "outlet": [], "body_f1": []}

@@ -16,9 +16,15 @@ from clipper.cli import main
 from clipper.extract import (
     Extracted,
     SiteRules,
+    arc,
     clean_body_html,
     extract_article,
+    fallbacks,
+    fields,
+    meta,
     rules_for,
+    scripts,
+    site,
     strip_title_suffix,
 )
 from clipper.text.dates import KST
@@ -440,7 +446,7 @@ def test_outlet_candidates(page, url, outlet):
 
 def test_outlet_without_registry(monkeypatch):
     # clipper.text.outlets missing (or broken): raw names still come through.
-    monkeypatch.setattr(extract_module, "_registry", lambda: None)
+    monkeypatch.setattr(fields, "_registry", lambda: None)
     page = meta_page(og_site_name="매경", og_title="제목")
     assert extract_article(page, "https://www.hankookilbo.com/News/Read/A1").outlet == "매경"
     got = extract_article(fixture("naver_modern.html"))
@@ -697,9 +703,8 @@ def test_the_body_fragment_is_cleaned_once_per_page(monkeypatch):
     # microdata and text layers do not clean it again.
     calls = []
     original = extract_module.clean_body_html
-    monkeypatch.setattr(
-        extract_module, "clean_body_html", lambda *a: calls.append(a) or original(*a)
-    )
+    for layer in (site, arc, meta, fallbacks):
+        monkeypatch.setattr(layer, "clean_body_html", lambda *a: calls.append(a) or original(*a))
     page = fixture("local_cms_new.html").replace(
         b'id="article-view-content-div"', b'id="article-view-content-div" itemprop="articleBody"'
     )
@@ -751,7 +756,7 @@ def test_canonical_is_the_declared_url(head, canonical):
     ],
 )
 def test_may_hold_body(script, may):
-    assert extract_module._may_hold_body(script) is may
+    assert scripts._may_hold_body(script) is may
 
 
 SCRIPT_TOKENS = ['{"', '"', "content", "articleBody", "text", ":", " ", "\\", '\\"', "{", "[",
@@ -761,8 +766,8 @@ SCRIPT_TOKENS = ['{"', '"', "content", "articleBody", "text", ":", " ", "\\", '\
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.sampled_from(SCRIPT_TOKENS), max_size=40).map("".join))
 def test_scripts_skipped_by_the_filter_hold_no_body(script):
-    if not extract_module._may_hold_body(script):
-        assert list(extract_module._script_bodies(script)) == []
+    if not scripts._may_hold_body(script):
+        assert list(scripts._script_bodies(script)) == []
 
 
 # --- script payloads: Arc XP's Fusion.globalContent ----------------------------------------------

@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 RULES = {
     "clipper/text": ("scrapy", "sqlalchemy", "alembic", "models", "pipelines", "spiders",
                      "clipper.store", "clipper.commands"),
-    "clipper/extract.py": ("scrapy", "sqlalchemy", "alembic", "models", "pipelines", "spiders",
-                           "clipper.store", "clipper.commands"),
+    "clipper/extract": ("scrapy", "sqlalchemy", "alembic", "models", "pipelines", "spiders",
+                        "clipper.store", "clipper.commands"),
     "clipper/middlewares": ("pipelines", "spiders", "clipper.commands"),
     "clipper/extensions": ("pipelines", "spiders", "clipper.commands"),
 }  # fmt: skip

@@ -1,0 +1,137 @@
+"""Layers ``microdata`` (``itemprop``) and ``meta`` (OpenGraph, ``article:*``, ``<title>``)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from clipper.extract.clean import clean_body_html
+from clipper.extract.fields import (
+    _TITLE_SEP_RE,
+    _clean_author,
+    _outlet_from_pipe,
+    _resolve_outlet,
+    strip_title_suffix,
+)
+from clipper.extract.page import (
+    _ALL_FIELDS,
+    _ALL_TEXT,
+    _STRING,
+    _TEXT_NOT_SCRIPT,
+    _WS_RE,
+    _html,
+    _norm,
+    _Page,
+    _unescape,
+    _xpath,
+)
+
+# --- layer: microdata ---------------------------------------------------------------------------
+
+
+def _itemprop(page: _Page, name: str) -> str:
+    for node in page.itemprop_nodes(name):
+        value = node.get("content") or node.get("datetime")
+        if not value and node.tag != "meta":
+            value = " ".join(_TEXT_NOT_SCRIPT(node))
+        if value and _norm(value):
+            return _norm(_unescape(value))
+    return ""
+
+
+def _layer_microdata(page: _Page, want: frozenset[str] = _ALL_FIELDS) -> dict[str, str]:
+    """``want``: the fields still missing; the others are not looked up."""
+    found = {
+        "title": _itemprop(page, "headline") if "title" in want else "",
+        "published": _itemprop(page, "datePublished") if "published" in want else "",
+        "modified": _itemprop(page, "dateModified") if "modified" in want else "",
+    }
+    bodies = page.itemprop_nodes("articleBody") if "body" in want else []
+    if bodies:
+        best = max(bodies, key=lambda b: len(_STRING(b)))
+        found["body"] = clean_body_html(_html(best))
+    return {k: v for k, v in found.items() if v}
+
+
+# --- layer: meta --------------------------------------------------------------------------------
+
+
+_HEADINGS = _xpath("//h1 | //h2 | //h3")
+_TITLE_TEXT = _xpath("//title/text()")
+
+
+def _headings(page: _Page) -> Iterator[str]:
+    for heading in _HEADINGS(page.root)[:60]:
+        yield _norm(" ".join(_ALL_TEXT(heading)))
+
+
+def _is_site_name(text: str, names: list[str]) -> bool:
+    key = _WS_RE.sub("", text).lower()
+    if any(key == _WS_RE.sub("", n).lower() for n in names if n):
+        return True
+    return len(text) <= 25 and _resolve_outlet(text) is not None and len(text.split()) <= 2
+
+
+def _layer_meta(
+    page: _Page, known_outlets: list[str], want: frozenset[str] = _ALL_FIELDS
+) -> dict[str, str]:
+    """``want``: the fields still missing; the title is always read, for the outlet its
+    suffix names."""
+    found: dict[str, str] = {}
+    site_name = page.meta("og:site_name")
+    pipe_author = page.meta("og:article:author", "article:author", "dable:author")
+    outlets: list[str] = []
+    if site_name:
+        outlets.append(site_name)
+    if "|" in pipe_author:
+        outlets.append(_outlet_from_pipe(pipe_author))
+
+    titles = _TITLE_TEXT(page.root)
+    raw_title = _unescape(page.meta("og:title", "twitter:title", "title")) or _norm(
+        _unescape(titles[0] if titles else "")
+    )
+    if raw_title:
+        title, suffix = strip_title_suffix(raw_title, [*known_outlets, *outlets])
+        # A page heading that equals the start of og:title is the title without suffix.
+        for heading in _headings(page):
+            if heading and len(heading) >= 5 and raw_title.startswith(heading):
+                rest = raw_title[len(heading) :].strip()
+                if rest and _TITLE_SEP_RE.match(" " + rest) and len(heading) < len(title):
+                    title = heading
+                    break
+        if _is_site_name(title, [*known_outlets, *outlets]):
+            # <title>/og:title holding only the site's name: the story's heading is the first
+            # one that is not the name again (the first <h1> is often the logo).
+            title = next(
+                (h for h in _headings(page) if len(h) >= 5 and not _is_site_name(h, [title])), ""
+            )
+        found["title"] = title
+        if suffix:
+            # "머니투데이 뉴스" names the outlet 머니투데이.
+            outlets.append(re.sub(r"\s+(?:뉴스|news|NEWS|News)$", "", suffix))
+    found["outlets"] = "\n".join(o for o in outlets if o)
+    if "published" in want:
+        found["published"] = page.meta(
+            "article:published_time",
+            "og:article:published_time",
+            "og:published_time",
+            "published_time",
+            "pubdate",
+            "publishdate",
+            "article:published",
+            "dc.date.issued",
+            "date",
+        )
+    if "modified" in want:
+        found["modified"] = page.meta(
+            "article:modified_time",
+            "og:updated_time",
+            "og:article:modified_time",
+            "last-modified",
+        )
+    if "author" in want:
+        author = pipe_author if "|" not in pipe_author else ""
+        if not author or "://" in author:
+            author = page.meta("author", "byl", "dable:author")
+        found["author"] = _clean_author(author)
+    return {k: v for k, v in found.items() if v}

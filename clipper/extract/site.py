@@ -1,0 +1,44 @@
+"""Layer ``site``: the site rules' selectors."""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from clipper.extract.clean import clean_body_html
+from clipper.extract.fields import (
+    _clean_author,
+    _outlet_from_copyright,
+    _outlet_from_pipe,
+    _pick_date,
+)
+from clipper.extract.page import _alternatives, _html, _Page
+from clipper.extract.rules import SiteRules
+
+# --- layer: site rules --------------------------------------------------------------------------
+
+
+def _layer_site(page: _Page, rules: SiteRules, want_body: bool = True) -> dict[str, str]:
+    found: dict[str, str] = {}
+    titles = page.first_values(rules.title)
+    if titles:
+        found["title"] = titles[0]
+    for kind in ("published", "modified"):
+        raw = _pick_date(page.first_values(getattr(rules, kind)), kind)
+        if raw:
+            found[kind] = raw
+    authors = [_clean_author(v) for v in page.first_values(rules.author)]
+    authors = list(dict.fromkeys(a for a in authors if a))
+    if authors:
+        found["author"] = ", ".join(authors[:3])
+    outlets = [
+        _outlet_from_copyright(_outlet_from_pipe(v)) for v in page.first_values(rules.outlet)
+    ]
+    found["outlets"] = "\n".join(o for o in outlets if o)
+    for selector in _alternatives(rules.body) if want_body else ():
+        fragments = [_html(p) for p in page.nodes(selector) if isinstance(p, etree._Element)]
+        if fragments:
+            body = clean_body_html("\n".join(fragments), rules.drop)
+            if body:
+                found["body"] = body
+                break
+    return found
