@@ -10,21 +10,19 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from lxml import etree
 
 from clipper import extract as extract_module
 from clipper.cli import main
 from clipper.extract import (
     Extracted,
     SiteRules,
-    arc,
+    clean,
     clean_body_html,
     extract_article,
-    fallbacks,
     fields,
-    meta,
     rules_for,
     scripts,
-    site,
     strip_title_suffix,
 )
 from clipper.text.dates import KST
@@ -652,7 +650,7 @@ def test_real_article_pages(case):
     assert len(got.body) >= 100
 
 
-# --- cleaning: drop lists matched in one walk, soupsieve for the rest ---------------------------
+# --- cleaning: drop lists as one compiled XPath on the lxml tree ---------------------------------
 
 
 @pytest.mark.parametrize(
@@ -665,7 +663,7 @@ def test_real_article_pages(case):
             "",
             "본문",
         ),
-        # Class names match case-sensitively, as in soupsieve.
+        # Class names match case-sensitively.
         (
             '<div><p>첫째</p><div class="IMGFLOATING">사진</div><div class="imgfloating">소문자</div></div>',
             "div.IMGFLOATING",
@@ -676,7 +674,7 @@ def test_real_article_pages(case):
             "[data-x], #x",
             "첫째",
         ),
-        # Not a simple selector: soupsieve decides, on the tree the default drops left.
+        # Pseudo-classes and combinators are CSS too (cssselect translates them).
         ("<div><p>첫째</p><p class='x'>둘째</p><p>셋째</p></div>", "p:first-child", "둘째\n\n셋째"),
         # A broken drop rule never costs the body: the fragment is read by stripping tags.
         ('<div><p>첫째</p><div class="2col">둘째</div></div>', "div.2col", "첫째\n\n둘째"),
@@ -693,18 +691,69 @@ def test_clean_body_html_drops(fragment, drop, body):
     assert clean_body_html(fragment, drop) == body
 
 
-def test_clean_body_html_on_deeply_nested_markup():
-    # No recursion: thousands of nested blocks are walked, not recursed into.
-    assert clean_body_html("<div>" * 3000 + "깊은 본문" + "</div>" * 3000) == "깊은 본문"
+@pytest.mark.parametrize("depth", [3000, 5000, 50_000])
+def test_clean_body_html_on_deeply_nested_markup(depth):
+    # No recursion: thousands of nested blocks are walked, not recursed into; past libxml2's
+    # depth limit (2,048) the wrappers are flattened instead of the text being cut off.
+    assert clean_body_html("<div>" * depth + "깊은 본문" + "</div>" * depth) == "깊은 본문"
+
+
+def test_clean_body_html_combinator_in_a_site_drop():
+    fragment = "<div><div class='box'><p>상자 속</p></div><p>본문</p><p class='note'>덧</p></div>"
+    assert clean_body_html(fragment, "div.box > p, p.note") == "본문"
+
+
+def test_cleaning_elements_leaves_the_page_tree_alone():
+    from clipper.extract.clean import clean_body_elements
+    from clipper.extract.page import _parse_html
+
+    root = _parse_html(
+        "<div id='a'><figure>사진</figure><p class='ad'>광고</p><p>본문 <a href='/x'>링크</a></p>"
+        "<!-- 주석 --><p><a href='/y'>관련 기사</a></p></div>"
+    )
+    before = etree.tostring(root, encoding="unicode")
+    assert clean_body_elements(root.xpath("//div[@id='a']")) == "본문 링크"
+    assert etree.tostring(root, encoding="unicode") == before
+
+
+def _deep_page(depth: int, wrapper: str = "<div>") -> str:
+    paragraph = "<p>" + "작은도서관이 주민과 함께 책 읽기 모임을 열었다고 밝혔다. " * 4 + "</p>"
+    return (
+        "<html><head><title>작은도서관 책 잔치 - 한빛일보</title>"
+        '<meta property="article:published_time" content="2026-02-27T09:30:00+09:00"></head>'
+        "<body>" + wrapper * depth + "<h1>작은도서관 책 잔치</h1>"
+        '<div id="article-view-content-div">' + paragraph * 3 + "</div>"
+        + "</div>" * depth + "<footer>끝</footer></body></html>"
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("depth", "wrapper", "layer"),
+    [
+        (5000, "<div>", "site"),
+        (50_000, "<div>", "site"),
+        # Wrappers with attributes: flattened too (the article's own div with them).
+        (5000, '<div class="w">', "text"),
+    ],
+)
+def test_pages_nested_thousands_deep_are_extracted(depth, wrapper, layer):
+    # libxml2 stops at a depth of 2,048: without flattening, the article after the wrappers
+    # was silently lost (an empty body); nothing here may raise either.
+    got = extract_article(
+        _deep_page(depth, wrapper), "https://www.example.kr/news/articleView.html?idxno=1"
+    )
+    assert got.title == "작은도서관 책 잔치"
+    assert got.published is not None
+    assert got.body.count("책 읽기 모임을 열었다고 밝혔다.") == 12
+    assert got.fields_from["body"] == layer
 
 
 def test_the_body_fragment_is_cleaned_once_per_page(monkeypatch):
     # The CMS body is also itemprop=articleBody; once the site layer has the body, the
     # microdata and text layers do not clean it again.
     calls = []
-    original = extract_module.clean_body_html
-    for layer in (site, arc, meta, fallbacks):
-        monkeypatch.setattr(layer, "clean_body_html", lambda *a: calls.append(a) or original(*a))
+    original = clean._body_text
+    monkeypatch.setattr(clean, "_body_text", lambda *a: calls.append(a) or original(*a))
     page = fixture("local_cms_new.html").replace(
         b'id="article-view-content-div"', b'id="article-view-content-div" itemprop="articleBody"'
     )

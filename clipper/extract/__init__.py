@@ -21,7 +21,9 @@ others would be ignored): on a page the site rules cover, the generic layers cos
 
 The outlet also comes from ``url`` (the domain, through :mod:`clipper.text.outlets`). Parsel finds
 things in the whole page (one Selector per page, queried with compiled XPath on its lxml
-tree); BeautifulSoup cleans only the chosen body fragment, once. ``Extracted.canonical`` is
+tree); the chosen body fragment is cleaned once, on that same tree
+(:mod:`~clipper.extract.clean`). A page nested deeper than libxml2 parses (2,048 levels) is
+flattened first, so its article is not cut off. ``Extracted.canonical`` is
 the URL the page declares for itself. :func:`extract_article` never raises: a broken page
 gives empty fields.
 

@@ -7,8 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from parsel import Selector
-
 from clipper.extract.arc import _layer_arc
 from clipper.extract.fallbacks import _layer_text, _layer_trafilatura
 from clipper.extract.fields import (
@@ -21,7 +19,7 @@ from clipper.extract.fields import (
 )
 from clipper.extract.jsonld import _layer_jsonld
 from clipper.extract.meta import _layer_meta, _layer_microdata
-from clipper.extract.page import _WS_RE, _norm, _Page, _unescape
+from clipper.extract.page import _WS_RE, _norm, _Page, _selector, _unescape
 from clipper.extract.rules import SiteRules, rules_for
 from clipper.extract.scripts import _layer_script
 from clipper.extract.site import _layer_site
@@ -61,7 +59,7 @@ def _extract(
     text: str, url: str | None, site_rules: SiteRules | None, now: datetime | None
 ) -> Extracted:
     result = Extracted()
-    sel = Selector(text=text.replace("\x00", ""))
+    sel, text = _selector(text)
     page = _Page(sel)
     rules = site_rules if site_rules is not None else rules_for(url, sel)
     dates: dict[str, str] = {}

@@ -1,20 +1,34 @@
-"""Body cleaning: an article body fragment (HTML) to plain text paragraphs."""
+"""Body cleaning: an article body fragment to plain text paragraphs, on lxml.
+
+A fragment is either elements of the page's own tree (the site, microdata and text layers:
+no serialising and no second parse) or markup (a JSON-LD ``articleBody``, Arc's paragraphs,
+a script's body), parsed once with lxml's HTML parser. The tree is never changed: the blocks
+to drop are found by one compiled XPath (the CSS of :data:`DROP_SELECTORS` plus a site rule's
+``drop``, translated by cssselect as parsel translates the rules' selectors), noise blocks and
+whole-line links are decided on top of that, and the text walk steps over all of them.
+"""
 
 from __future__ import annotations
 
+import copy
+import functools
 import html
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from bs4 import BeautifulSoup, Comment, NavigableString, Tag
-from bs4.element import CData
+from lxml import etree
 
-from clipper.extract.dropmatch import _drop_rules
-from clipper.extract.page import _TAG_RE, _WS_RE, _norm, _unescape
+from clipper.extract.page import _CSS, _TAG_RE, _WS_RE, _norm, _parse_html, _unescape
 
-# --- body cleaning ------------------------------------------------------------------------------
+# What every fragment loses before its text is read.
+DROP_SELECTORS = (
+    "script, style, noscript, iframe, object, embed, form, button, input, select, textarea, "
+    "svg, canvas, video, audio, figure, figcaption, picture, img, ins, aside, nav, footer, "
+    "em.img_desc, strong.media_end_summary, div.view-copyright, div.view-editors, "
+    "blockquote, [hidden], [aria-hidden=true], [style*='display:none'], [style*='display: none']"
+)
 
 # Class/id tokens of blocks that are not article text.
 _NOISE_TOKENS = frozenset(
@@ -57,14 +71,81 @@ _JUNK_LINE_RE = re.compile(
 )
 
 
-def _has_noise_token(tag: Tag) -> bool:
-    values: list[str] = []
-    for attr in ("class", "id"):
-        value = tag.get(attr)
-        if isinstance(value, list):
-            values.extend(value)
-        elif isinstance(value, str):
-            values.append(value)
+# Text inside these is not the element's text (BeautifulSoup's special string containers:
+# ruby annotations, template content), except where it holds a line break (see _piece).
+_SPECIAL_TEXT_TAGS = frozenset({"rt", "rp", "template"})
+_INLINE_WRAPPERS = frozenset({"b", "strong", "span", "font", "em", "i"})
+_OPEN, _TEXT, _CLOSE = 0, 1, 2
+
+
+@functools.lru_cache(maxsize=256)
+def _drop_query(drop: str) -> etree.XPath:
+    """One XPath for :data:`DROP_SELECTORS` plus a site's ``drop`` (raises on a bad one)."""
+    selectors = f"{DROP_SELECTORS}, {drop}" if drop.strip() else DROP_SELECTORS
+    return etree.XPath(_CSS.css_to_xpath(selectors), smart_strings=False)
+
+
+def _tokens(root: Any, removed: set[Any]) -> Iterator[tuple[int, Any, bool]]:
+    """``root``'s subtree in document order, without recursion (pages nest deeply):
+    ``(_OPEN, element, special)``, ``(_TEXT, text, special)``, ``(_CLOSE, element, special)``.
+
+    Removed elements, comments and processing instructions are skipped whole, but their
+    tails (the text after them, which belongs to the parent) are kept. An element the consumer
+    adds to ``removed`` on its ``_OPEN`` is not entered. ``special``: inside
+    :data:`_SPECIAL_TEXT_TAGS`."""
+    special = root.tag in _SPECIAL_TEXT_TAGS
+    yield _OPEN, root, special
+    if root in removed:
+        return
+    if root.text:
+        yield _TEXT, root.text, special
+    stack: list[tuple[Iterator[Any], Any, bool]] = [(iter(root), root, special)]
+    while stack:
+        children, parent, special = stack[-1]
+        for child in children:
+            if not isinstance(child.tag, str) or child in removed:
+                if child.tail:
+                    yield _TEXT, child.tail, special
+                continue
+            inner = special or child.tag in _SPECIAL_TEXT_TAGS
+            yield _OPEN, child, inner
+            if child in removed:
+                if child.tail:
+                    yield _TEXT, child.tail, special
+                continue
+            if child.text:
+                yield _TEXT, child.text, inner
+            stack.append((iter(child), child, inner))
+            break
+        else:
+            stack.pop()
+            yield _CLOSE, parent, special
+            if stack and parent.tail:
+                yield _TEXT, parent.tail, stack[-1][2]
+
+
+def _piece(text: str, special: bool) -> str:
+    """What a text node adds to the body: raw newlines and tabs are spaces in HTML text
+    (only ``<br>`` and blocks break lines)."""
+    if "\n" in text or "\r" in text or "\t" in text:
+        return _WS_RE.sub(" ", text)
+    return "" if special else text
+
+
+def _stripped_length(element: Any, removed: set[Any]) -> int:
+    """Characters of text in ``element`` (each text node stripped), removed parts left out."""
+    return sum(
+        len(_piece(item, special).strip())
+        for kind, item, special in _tokens(element, removed)
+        if kind == _TEXT
+    )
+
+
+def _has_noise_token(element: Any) -> bool:
+    values = (element.get("class") or "").split()
+    element_id = element.get("id")
+    if element_id is not None:
+        values.append(element_id)
     for value in values:
         lowered = value.lower()
         if lowered in _NOISE_TOKENS:
@@ -78,24 +159,42 @@ def _has_noise_token(tag: Tag) -> bool:
     return False
 
 
-def _is_whole_line_link(link: Tag) -> bool:
-    """A link that fills its line on its own (``<br>`` or block edges on both sides)."""
+def _inside(element: Any, removed: set[Any]) -> bool:
+    """Whether ``element`` or one of its ancestors is removed."""
+    while element is not None:
+        if element in removed:
+            return True
+        element = element.getparent()
+    return False
 
-    def edge(sibling: Any, attr: str) -> bool:
-        while sibling is not None and isinstance(sibling, str) and not sibling.strip():
-            sibling = getattr(sibling, attr)
+
+def _edge(element: Any, removed: set[Any], before: bool) -> bool:
+    """Whether ``element`` meets a line edge on one side: nothing, ``<br>`` or a block
+    element next to it, past whitespace and removed elements."""
+    node = element
+    while True:
+        if before:
+            sibling = node.getprevious()
+            between = sibling.tail if sibling is not None else node.getparent().text
+        else:
+            sibling, between = node.getnext(), node.tail
+        if between and between.strip():
+            return False  # text on the same line
         if sibling is None:
             return True
-        return isinstance(sibling, Tag) and (sibling.name == "br" or sibling.name in _BLOCK_TAGS)
+        if isinstance(sibling.tag, str) and sibling not in removed:
+            return sibling.tag == "br" or sibling.tag in _BLOCK_TAGS
+        node = sibling
 
-    if not _stripped_length(link):
+
+def _is_whole_line_link(link: Any, removed: set[Any]) -> bool:
+    """A link that fills its line on its own (``<br>`` or block edges on both sides)."""
+    if not _stripped_length(link, removed):
         return False
-    parent = link.parent
-    if isinstance(parent, Tag) and parent.name in ("b", "strong", "span", "font", "em", "i"):
+    parent = link.getparent()
+    if parent is not None and parent.tag in _INLINE_WRAPPERS:
         link = parent
-    return edge(link.previous_sibling, "previous_sibling") and edge(
-        link.next_sibling, "next_sibling"
-    )
+    return _edge(link, removed, before=True) and _edge(link, removed, before=False)
 
 
 def _text_lines(text: str) -> list[str]:
@@ -112,129 +211,44 @@ def _text_lines(text: str) -> list[str]:
     return lines
 
 
-_MAIN_STRINGS = frozenset({NavigableString, CData})
-# Closes a block element in the text walk of :func:`_soup_text`.
-_BLOCK_END = object()
-
-
-def _has_line_whitespace(text: str) -> bool:
-    return "\n" in text or "\r" in text or "\t" in text
-
-
-def _string_text(node: Any, types: Any) -> str:
-    """What ``node`` adds to a tag's ``get_text()`` over ``types``, once raw newlines have
-    become spaces: they are spaces in HTML text; only ``<br>`` and blocks break lines."""
-    if _has_line_whitespace(node):
-        return _WS_RE.sub(" ", node) if NavigableString in types else ""
-    return str(node) if type(node) in types else ""
-
-
-def _text_types(tag: Any) -> Any:
-    return tag.interesting_string_types or _MAIN_STRINGS
-
-
-def _stripped_length(tag: Tag) -> int:
-    """``len(tag.get_text(strip=True))`` with raw newlines as spaces."""
-    types = _text_types(tag)
-    return sum(
-        len(_string_text(node, types).strip())
-        for node in tag.descendants
-        if not isinstance(node, Tag)
-    )
-
-
-def _walk(root: Any) -> Iterator[Any]:
-    """Descendants of ``root`` in document order, without recursion (pages nest deeply)."""
-    stack = [iter(root.contents)]
-    while stack:
-        for node in stack[-1]:
-            yield node
-            if isinstance(node, Tag) and node.contents:
-                stack.append(iter(node.contents))
-                break
-        else:
-            stack.pop()
-
-
-def _soup_text(root: Any) -> str:
-    """``root.get_text()`` with ``<br>`` as a line break, a line break around every block
-    element and raw newlines inside text as spaces; the tree is not changed."""
-    types = _text_types(root)
-    out: list[str] = []
-    stack: list[Iterator[Any]] = [iter(root.contents)]
-    while stack:
-        for node in stack[-1]:
-            if node is _BLOCK_END:
-                out.append("\n")
-            elif isinstance(node, Tag):
-                name = node.name
-                if name == "br":
-                    out.append("\n")
-                elif name in _BLOCK_TAGS:
-                    out.append("\n")
-                    stack.append(itertools.chain(node.contents, (_BLOCK_END,)))
-                    break
-                elif node.contents:
-                    stack.append(iter(node.contents))
-                    break
-            else:
-                out.append(_string_text(node, types))
-        else:
-            stack.pop()
-    return "".join(out)
-
-
-def _clean_soup(soup: BeautifulSoup, drop: str) -> str:
-    matcher, leftover = _drop_rules(drop)
-    # One walk finds the comments and the blocks to drop (not entering dropped ones).
-    comments: list[Any] = []
-    dropped: list[Tag] = []
-    stack = [iter(soup.contents)]
-    while stack:
-        for node in stack[-1]:
-            if isinstance(node, Tag):
-                if matcher.matches(node):
-                    dropped.append(node)
-                elif node.contents:
-                    stack.append(iter(node.contents))
-                    break
-            elif isinstance(node, Comment):
-                comments.append(node)
-        else:
-            stack.pop()
-    for comment in comments:
-        comment.extract()
-    for tag in dropped:
-        tag.decompose()
-    if leftover:
-        for tag in soup.select(leftover):
-            tag.decompose()
-
-    root = soup.body or soup
-    types = _text_types(root)
+def _body_text(body: Any, drop: str) -> str:
+    """The text of ``body``'s content with ``<br>`` and every block element as a line
+    break, after the drops, noise blocks and whole-line links are left out."""
+    removed: set[Any] = set(_drop_query(drop)(body))
+    removed.discard(body)
+    noisy: list[Any] = []
+    links: list[Any] = []
     total = 0
-    noisy: list[Tag] = []
-    links: list[Tag] = []
-    for node in _walk(root):
-        if isinstance(node, Tag):
-            if node.attrs and _has_noise_token(node):
-                noisy.append(node)
-            if node.name == "a":
-                links.append(node)
-        else:
-            total += len(_string_text(node, types).strip())
-    for tag in noisy:
-        if tag.decomposed:
+    for kind, item, special in _tokens(body, removed):
+        if kind == _TEXT:
+            total += len(_piece(item, special).strip())
+        elif kind == _OPEN and item is not body:
+            if item.attrib and _has_noise_token(item):
+                noisy.append(item)
+            if item.tag == "a":
+                links.append(item)
+    for element in noisy:
+        if _inside(element, removed):
             continue
         # A noisy-looking class on the block that holds most of a real article (the
         # fragment's own container, say "photo_article_body") is a wrapper, not noise.
-        length = _stripped_length(tag)
+        length = _stripped_length(element, removed)
         if length < 0.5 * total or length < 200:
-            tag.decompose()
+            removed.add(element)
     for link in links:
-        if not link.decomposed and _is_whole_line_link(link):
-            link.decompose()
-    return _soup_text(root)
+        if not _inside(link, removed) and _is_whole_line_link(link, removed):
+            removed.add(link)
+    out: list[str] = []
+    for kind, item, special in _tokens(body, removed):
+        if kind == _TEXT:
+            out.append(_piece(item, special))
+        elif item.tag in _BLOCK_TAGS or (kind == _OPEN and item.tag == "br"):
+            out.append("\n")
+    return "".join(out)
+
+
+def _lines_of(text: str) -> str:
+    return "\n\n".join(_text_lines(text))
 
 
 def clean_body_html(fragment: str, drop: str = "") -> str:
@@ -242,18 +256,43 @@ def clean_body_html(fragment: str, drop: str = "") -> str:
 
     Removes scripts, photo captions, summary boxes, pull quotes, copyright and promo blocks
     (plus the ``drop`` selectors of a site rule), turns ``<br>`` and block elements into
-    paragraph breaks, and drops copyright and ``▶`` promo lines. BeautifulSoup parses the
-    fragment once; the drops are matched in one walk over it and the text is read in another,
-    without rewriting the tree.
+    paragraph breaks, and drops copyright and ``▶`` promo lines.
     """
     if not fragment or not fragment.strip():
         return ""
     try:
-        text = _clean_soup(BeautifulSoup(fragment, "lxml"), drop)
+        root = _parse_html(fragment)
+        body = root.find("body")
+        text = _body_text(body if body is not None else root, drop)
     except Exception:  # a pathological fragment: fall back to tag stripping
-        text = _TAG_RE.sub("\n", fragment)
-        text = html.unescape(text)
-    return "\n\n".join(_text_lines(text))
+        text = html.unescape(_TAG_RE.sub("\n", fragment))
+    return _lines_of(text)
+
+
+def clean_body_elements(elements: Iterable[Any], drop: str = "") -> str:
+    """:func:`clean_body_html` of elements of a parsed page, as if their markup were joined
+    by line breaks; the page's tree is not changed (the text walk runs on a copy)."""
+    body = etree.Element("body")
+    for element in elements:
+        if len(body):
+            body[-1].tail = "\n"
+        body.append(copy.deepcopy(element))
+        body[-1].tail = None
+    if not len(body):
+        return ""
+    try:
+        text = _body_text(body, drop)
+    except Exception:  # a broken site rule's drop selector: the tag stripping of before
+        text = html.unescape(
+            _TAG_RE.sub(
+                "\n",
+                "\n".join(
+                    etree.tostring(e, method="html", encoding="unicode", with_tail=False)
+                    for e in body
+                ),
+            )
+        )
+    return _lines_of(text)
 
 
 def _text_to_body(text: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from clipper.extract.clean import _NOISE_TOKENS, _TOKEN_SPLIT_RE, _text_lines, clean_body_html
+from clipper.extract.clean import _NOISE_TOKENS, _TOKEN_SPLIT_RE, _text_lines, clean_body_elements
 from clipper.extract.fields import _TEXT_DATE_RE
 from clipper.extract.page import (
     _ALL_FIELDS,
@@ -111,9 +111,7 @@ def _layer_text(page: _Page, want: frozenset[str] = _ALL_FIELDS) -> dict[str, st
     if "body" in want:
         block = _densest_block(page)
         if block is not None:
-            from lxml import html as lxml_html
-
-            found["body"] = clean_body_html(lxml_html.tostring(block, encoding="unicode"))
+            found["body"] = clean_body_elements([block])
     return {k: v for k, v in found.items() if v}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from clipper.extract.clean import clean_body_html
+from clipper.extract.clean import clean_body_elements
 from clipper.extract.fields import (
     _TITLE_SEP_RE,
     _clean_author,
@@ -19,7 +19,6 @@ from clipper.extract.page import (
     _STRING,
     _TEXT_NOT_SCRIPT,
     _WS_RE,
-    _html,
     _norm,
     _Page,
     _unescape,
@@ -49,7 +48,7 @@ def _layer_microdata(page: _Page, want: frozenset[str] = _ALL_FIELDS) -> dict[st
     bodies = page.itemprop_nodes("articleBody") if "body" in want else []
     if bodies:
         best = max(bodies, key=lambda b: len(_STRING(b)))
-        found["body"] = clean_body_html(_html(best))
+        found["body"] = clean_body_elements([best])
     return {k: v for k, v in found.items() if v}
 
 

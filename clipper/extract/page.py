@@ -214,3 +214,86 @@ def _loads_loose(text: str) -> Any:
         except (ValueError, RecursionError):
             continue
     return None
+
+
+# --- deep nesting ---------------------------------------------------------------------------
+#
+# libxml2 stops parsing at a nesting depth of 2,048 (with lxml's huge_tree, as parsel and
+# the body parser use it; 256 without): everything after the 2,048th unclosed element is
+# silently lost. A page that deep (5,000 nested <div>s around a board post) is parsed again
+# with the elements beyond _MAX_DEPTH taken out (their text stays), in one linear pass.
+_MAX_DEPTH = 512
+_PARSER_DEPTH = 2000
+_TAG_TOKEN_RE = re.compile(r"<(/?)([A-Za-z][\w:-]{0,40}+)[^<>]{0,4096}+>")
+# Never nest (void) or are usually left open: not counted, never taken out.
+_UNCOUNTED_TAGS = frozenset(
+    {
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+        "source", "track", "wbr", "p", "li", "dt", "dd", "tr", "td", "th", "option", "tbody",
+        "thead", "tfoot", "colgroup",
+    }
+)  # fmt: skip
+
+
+def _too_deep(root: Any) -> bool:
+    """Whether libxml2 gave up on ``root``'s document for depth: it stops with every open
+    element on the last-child chain, so that chain reaches the limit."""
+    depth = 0
+    while depth <= _PARSER_DEPTH and len(root):
+        root = root[-1]
+        depth += 1
+    return depth > _PARSER_DEPTH
+
+
+def _flatten(markup: str, bare_only: bool = True) -> str:
+    """``markup`` without the start and end tags nested deeper than :data:`_MAX_DEPTH`: only
+    bare ones (no attributes: the wrappers) when ``bare_only``, so that the elements rules
+    select by id or class stay."""
+    out: list[str] = []
+    pos = 0
+    dropped: list[bool] = []  # per open element: whether its start tag was taken out
+    for match in _TAG_TOKEN_RE.finditer(markup):
+        tag = match.group(0)
+        if match.group(2).lower() in _UNCOUNTED_TAGS or tag.endswith("/>"):
+            continue
+        if match.group(1):
+            drop = dropped.pop() if dropped else False
+        else:
+            attributes = tag[match.end(2) - match.start() : -1].strip()
+            drop = len(dropped) >= _MAX_DEPTH and not (bare_only and attributes)
+            dropped.append(drop)
+        if drop:
+            out.append(markup[pos : match.start()])
+            pos = match.end()
+    out.append(markup[pos:])
+    return "".join(out)
+
+
+def _parse_once(markup: str) -> Any:
+    parser = etree.HTMLParser(huge_tree=True)
+    parser.feed(markup)
+    return parser.close()
+
+
+def _parse_html(markup: str) -> Any:
+    """The root element of ``markup`` parsed by lxml's HTML parser (as a document: a
+    fragment gets ``<html><body>`` around it), flattened when it nests too deep."""
+    root = _parse_once(markup)
+    for bare_only in (True, False):
+        if not _too_deep(root):
+            break
+        root = _parse_once(_flatten(markup, bare_only))
+    return root
+
+
+def _selector(text: str) -> tuple[Selector, str]:
+    """The page's one Selector, and its text (flattened when it nests too deep)."""
+    text = text.replace("\x00", "")
+    page_text = text
+    sel = Selector(text=page_text)
+    for bare_only in (True, False):
+        if not _too_deep(sel.root):
+            break
+        page_text = _flatten(text, bare_only)
+        sel = Selector(text=page_text)
+    return sel, page_text

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from lxml import etree
 
-from clipper.extract.clean import clean_body_html
+from clipper.extract.clean import clean_body_elements
 from clipper.extract.fields import (
     _clean_author,
     _outlet_from_copyright,
     _outlet_from_pipe,
     _pick_date,
 )
-from clipper.extract.page import _alternatives, _html, _Page
+from clipper.extract.page import _alternatives, _Page
 from clipper.extract.rules import SiteRules
 
 # --- layer: site rules --------------------------------------------------------------------------
@@ -35,9 +35,9 @@ def _layer_site(page: _Page, rules: SiteRules, want_body: bool = True) -> dict[s
     ]
     found["outlets"] = "\n".join(o for o in outlets if o)
     for selector in _alternatives(rules.body) if want_body else ():
-        fragments = [_html(p) for p in page.nodes(selector) if isinstance(p, etree._Element)]
+        fragments = [p for p in page.nodes(selector) if isinstance(p, etree._Element)]
         if fragments:
-            body = clean_body_html("\n".join(fragments), rules.drop)
+            body = clean_body_elements(fragments, rules.drop)
             if body:
                 found["body"] = body
                 break
