@@ -21,6 +21,7 @@ from typing import Any
 from lxml import etree
 
 from clipper.extract.page import _CSS, _TAG_RE, _WS_RE, _norm, _parse_html, _unescape
+from clipper.text.patterns import strip_copyright
 
 # What every fragment loses before its text is read.
 DROP_SELECTORS = (
@@ -53,9 +54,6 @@ _BLOCK_TAGS = frozenset(
         "address", "hr", "body", "html",
     }
 )  # fmt: skip
-_COPYRIGHT_LINE_RE = re.compile(
-    r"무단\s*(?:전재|복제|배포|게재)|재배포\s*금지|ⓒ|©|copyright|저작권자|all rights reserved", re.I
-)
 # Arrows point away ("▶ 구독하기"); ■/◆ also lead an interview's speaker lines and section
 # heads, so they mark a promo only before the words of one.
 _PROMO_LINE_RE = re.compile(
@@ -205,9 +203,9 @@ def _text_lines(text: str) -> list[str]:
             continue
         if _PROMO_LINE_RE.match(line):
             continue
-        if len(line) < 160 and _COPYRIGHT_LINE_RE.search(line):
-            continue
-        lines.append(line)
+        line = strip_copyright(line)
+        if line:
+            lines.append(line)
     return lines
 
 

@@ -3,6 +3,7 @@ date) and ``trafilatura`` (the generic extractor)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from clipper.extract.clean import _NOISE_TOKENS, _TOKEN_SPLIT_RE, _text_lines, clean_body_elements
@@ -118,6 +119,19 @@ def _layer_text(page: _Page, want: frozenset[str] = _ALL_FIELDS) -> dict[str, st
 # --- layer: trafilatura -------------------------------------------------------------------------
 
 
+# trafilatura's metadata patterns are quadratic in an attribute's length (a 50 KB meta author
+# takes seconds, a megabyte hours), so it is given the page with long values cut: no real
+# meta value or class list comes near this.
+_ATTRIBUTE_MAX = 2000
+_LONG_ATTRIBUTE_RE = re.compile(
+    rf"""(=\s*+"[^"]{{{_ATTRIBUTE_MAX}}})[^"]*+"|(=\s*+'[^']{{{_ATTRIBUTE_MAX}}})[^']*+'"""
+)
+
+
+def _bounded_attributes(text: str) -> str:
+    return _LONG_ATTRIBUTE_RE.sub(lambda m: (m.group(1) or m.group(2)) + m.group(0)[-1], text)
+
+
 def _layer_trafilatura(text: str, url: str | None) -> dict[str, str]:
     try:
         import trafilatura
@@ -125,7 +139,7 @@ def _layer_trafilatura(text: str, url: str | None) -> dict[str, str]:
         return {}
     try:
         doc = trafilatura.bare_extraction(
-            text,
+            _bounded_attributes(text),
             url=url,
             favor_precision=True,
             include_comments=False,

@@ -9,22 +9,27 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from clipper.extract.page import _VISIBLE_TEXT, _WS_RE, _norm, _Page
+from clipper.text.patterns import EMAIL_RE
 
 # --- dates --------------------------------------------------------------------------------------
 
-_DATE_SHAPE_RE = re.compile(r"\d{1,4}\s*[-./년:]\s*\d{1,2}|\d{8,14}|\d+\s*(?:분|시간|일)\s*전|어제")
+_DATE_SHAPE_RE = re.compile(
+    r"\d{1,4}\s*+[-./년:]\s*+\d{1,2}|\d{8,14}|\d{1,4}\s*+(?:분|시간|일)\s*+전|어제"
+)
+# What is read of a raw date value: a date string is short; a page can put anything there.
+_DATE_MAX = 300
 _MODIFIED_LABEL_RE = re.compile(r"수정|업데이트|갱신|updated|modified", re.I)
 _PUBLISHED_LABEL_RE = re.compile(r"입력|등록|송고|작성|게재|발행|published|posted", re.I)
 _APPROVED_LABEL_RE = re.compile(r"승인")
 
 
 def _parse_date(raw: str | None, now: datetime | None) -> datetime | None:
-    if not raw or not _DATE_SHAPE_RE.search(raw):
+    if not raw or not _DATE_SHAPE_RE.search(raw, 0, _DATE_MAX):
         return None
     try:
         from clipper.text.dates import parse_date
 
-        found = parse_date(raw[:300], now)
+        found = parse_date(raw[:_DATE_MAX], now)
     except Exception:
         return None
     if found is None:
@@ -40,7 +45,7 @@ def _pick_date(values: list[str], kind: str) -> str:
     Published: an 입력-type label first, then 승인, then unlabelled; never a 수정 value.
     Modified: a 수정-type label first, then unlabelled; never an 입력/승인 value.
     """
-    dated = [v for v in values if _DATE_SHAPE_RE.search(v)]
+    dated = [v for v in values if _DATE_SHAPE_RE.search(v, 0, _DATE_MAX)]
     modified = [v for v in dated if _MODIFIED_LABEL_RE.search(v)]
     published = [v for v in dated if v not in modified and _PUBLISHED_LABEL_RE.search(v)]
     approved = [v for v in dated if v not in modified and _APPROVED_LABEL_RE.search(v)]
@@ -60,8 +65,8 @@ _OUTLET_SUFFIX_RE = re.compile(
     r"TV|tv|News|NEWS|news|Times|Daily|Herald|Post|\.com|\.co\.kr|\.kr|\.net)(\s*[0-9]+)?$"
 )
 _COPYRIGHT_OUTLET_RE = re.compile(
-    r"(?:저작권자|copyright|ⓒ|©|\(c\))\s*(?:ⓒ|©|\(c\)|[:：])?\s*"
-    r"(?:\(주\)|㈜|주식회사)?\s*([^\s,.:]+(?:\s[^\s,.:]+)?)",
+    r"(?:저작권자|copyright|ⓒ|©|\(c\))\s*+(?:ⓒ|©|\(c\)|[:：])?\s*+"
+    r"(?:\(주\)|㈜|주식회사)?\s*+([^\s,.:]++(?:\s[^\s,.:]++)?)",
     re.I,
 )
 
@@ -192,11 +197,10 @@ def strip_title_suffix(title: str, known_outlets: Iterable[str] = ()) -> tuple[s
 
 
 _AUTHOR_LABEL_RE = re.compile(r"^(?:기자명|기자\s*이름|글|작성자|취재|by)\s*[:：]?\s*", re.I)
-_EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 def _clean_author(value: str) -> str:
-    value = _norm(_EMAIL_RE.sub(" ", value))
+    value = _norm(EMAIL_RE.sub(" ", value))
     value = _AUTHOR_LABEL_RE.sub("", value).strip(" /|·,")
     if not value or len(value) > 40 or "://" in value or re.search(r"\d", value):
         return ""

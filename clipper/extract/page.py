@@ -9,7 +9,6 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
-from urllib.parse import urlsplit
 
 from lxml import etree
 from parsel import Selector
@@ -24,7 +23,8 @@ _ALL_FIELDS = frozenset({"title", "published", "modified", "author", "body"})
 
 _WS_RE = re.compile(r"\s+")
 _HANGUL_RE = re.compile(r"[가-힣]")
-_TAG_RE = re.compile(r"<[a-zA-Z/!][^>]*>")
+# "<" ends a tag too: "<a<a<a…" with no ">" is then read in one pass, not one per "<".
+_TAG_RE = re.compile(r"<[a-zA-Z/!][^<>]*+>")
 
 
 def _norm(text: str | None) -> str:
@@ -40,15 +40,6 @@ def _unescape(text: str) -> str:
             break
         text = html.unescape(text)
     return text
-
-
-def _host(url: str | None) -> str:
-    if not url:
-        return ""
-    try:
-        return (urlsplit(url if "//" in url else "//" + url).hostname or "").rstrip(".")
-    except ValueError:
-        return ""
 
 
 def _alternatives(selectors: Selectors) -> tuple[str, ...]:
@@ -192,11 +183,6 @@ _ITEMPROP = _xpath("//*[@itemprop]")
 
 _H1 = _xpath("//h1")
 _VISIBLE_TEXT = _xpath("//body//text()[not(ancestor::script or ancestor::style)]")
-
-
-def _html(element: Any) -> str:
-    """An element's markup, without its tail (what parsel's ``.get()`` gives)."""
-    return etree.tostring(element, method="html", encoding="unicode", with_tail=False)
 
 
 def _loads_loose(text: str) -> Any:

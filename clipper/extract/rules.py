@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from parsel import Selector
 
-from clipper.extract.page import Selectors, _host, _nodes
+from clipper.extract.page import Selectors, _nodes
+from clipper.text.patterns import host_in, url_host
 
 
 @dataclass(frozen=True)
@@ -110,10 +111,10 @@ SITE_RULES: dict[str, SiteRules] = {
 
 def rules_for(url: str | None, sel: Selector | None = None) -> SiteRules | None:
     """The site rules for a page: by host, then by the local CMS URL, then by markup."""
-    host = _host(url)
+    host = url_host(url)
     if host:
         for suffix in sorted(SITE_RULES, key=len, reverse=True):
-            if host == suffix or host.endswith("." + suffix):
+            if host_in(host, suffix):
                 return SITE_RULES[suffix]
     if url and "/news/articleView.html" in url:
         return LOCAL_CMS_RULES

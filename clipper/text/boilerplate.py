@@ -14,6 +14,17 @@ import re
 from dataclasses import dataclass, field
 
 from clipper.text.paragraphs import normalize_whitespace, split_paragraphs, strip_board_trailers
+from clipper.text.patterns import (
+    COPYRIGHT_HINTS,
+    COPYRIGHT_TAIL_RE,
+    EMAIL,
+    REPORTER_NAME,
+    REPORTER_NAMES,
+    REPORTER_SUFFIX,
+    STORY_END_RE,
+    is_copyright_line,
+    tail_search,
+)
 
 __all__ = ["Cleaned", "strip_boilerplate"]
 
@@ -35,14 +46,10 @@ class Cleaned:
 
 # --- building blocks ----------------------------------------------------------------------
 
-_NAME = r"[가-힣]{2,4}"
-# Several reporters: "홍길동·김철수 기자", "홍길동, 김철수 기자".
-_NAMES = rf"{_NAME}(?:\s*[·ㆍ,、/]\s*{_NAME})*"
+# The byline and e-mail rules are shared (clipper.text.patterns).
 # After a closed dateline the names may also be separated by spaces: "(서울=연합뉴스) 홍길동
 # 김철수 기자 =".
-_NAMES_SPACED = rf"{_NAME}(?:\s*[·ㆍ,、/]\s*{_NAME}|\s+{_NAME})*"
-_SUFFIX = r"(?:(?:인턴|수습|객원|선임|수석|전문|사진|영상|취재)\s*)?(?:기자|특파원|통신원)"
-_EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+_NAMES_SPACED = rf"{REPORTER_NAME}(?:\s*+[·ㆍ,、/]\s*+{REPORTER_NAME}|\s++{REPORTER_NAME}){{0,9}}"
 _EQ = r"[=＝]"
 _OPEN = r"[(\[【〔<《（]"
 _CLOSE = r"[)\]】〕>》）]"
@@ -62,19 +69,19 @@ _NOT_NAMES = frozenset(_NOT_NAMES_TEXT.split())
 # "[머니투데이방송 MTN = 유찬 기자 (x@mtn.co.kr)]": the reporter inside the brackets.
 _DATELINE_BRACKETED_RE = re.compile(
     rf"{_OPEN}\s*(?:{_NOT_BRACKET}{{1,30}}?\s*{_EQ}\s*)?(?:{_NOT_BRACKET}{{1,30}}?\s+)?"
-    rf"(?P<names>{_NAMES})\s*{_SUFFIX}\s*(?:\([^()\n]*\))?\s*{_CLOSE}\s*(?:{_EQ}\s*)?"
+    rf"(?P<names>{REPORTER_NAMES})\s*{REPORTER_SUFFIX}\s*(?:\([^()\n]*\))?\s*{_CLOSE}\s*(?:{_EQ}\s*)?"
 )
 # "(서울=연합뉴스) 홍길동 기자 =", "[서울=뉴시스]이현주 기자 =", "【서울=뉴시스】", "(연천=연합뉴스)".
 _DATELINE_PLACE_RE = re.compile(
     rf"{_OPEN}\s*{_NOT_BRACKET}{{1,20}}?\s*{_EQ}\s*{_NOT_BRACKET}{{1,25}}?\s*{_CLOSE}\s*"
-    rf"(?:(?P<names>{_NAMES_SPACED})\s*{_SUFFIX}\s*{_EQ}\s*)?"
+    rf"(?:(?P<names>{_NAMES_SPACED})\s*{REPORTER_SUFFIX}\s*{_EQ}\s*)?"
 )
 # "홍길동 기자 = 고양시는 …" with no place.
-_DATELINE_BARE_RE = re.compile(rf"(?P<names>{_NAMES})\s*{_SUFFIX}\s*{_EQ}\s*")
+_DATELINE_BARE_RE = re.compile(rf"(?P<names>{REPORTER_NAMES})\s*{REPORTER_SUFFIX}\s*{_EQ}\s*")
 # "[한국스포츠경제 정진영] …": outlet and name, no "기자". Ambiguous on its own ("[부산 영도구]"),
 # so it only counts when the same name signs the article as "정진영 기자" elsewhere.
 _DATELINE_OUTLET_NAME_RE = re.compile(
-    rf"[\[【]\s*{_NOT_BRACKET}{{2,20}}?\s+(?P<names>{_NAME})\s*[\]】]\s*"
+    rf"[\[【]\s*{_NOT_BRACKET}{{2,20}}?\s+(?P<names>{REPORTER_NAME})\s*[\]】]\s*"
 )
 # Lines above the dateline may only be a headline/subtitle: short and not a sentence.
 _SUBTITLE_MAX = 80
@@ -86,44 +93,26 @@ _CREDIT_PREFIX = r"(?:(?:글|사진|글\s*[·ㆍ/]\s*사진|취재|정리)\s*[=:
 # A line that is only a byline: "최윤호 기자 uknow@donga.com", "/정종엽 기자", "안채원 인턴기자",
 # "글·사진 홍길동 기자", "홍길동 기자 (hong@example.com)".
 _BYLINE_LINE_RE = re.compile(
-    rf"^(?:[/\-–—]\s*)?{_CREDIT_PREFIX}(?P<names>{_NAMES})\s*{_SUFFIX}\s*(?:{_EQ}\s*)?"
-    rf"(?:[(<\[]?\s*{_EMAIL}\s*[)>\]]?)?\s*$"
+    rf"^(?:[/\-–—]\s*)?{_CREDIT_PREFIX}(?P<names>{REPORTER_NAMES})\s*{REPORTER_SUFFIX}\s*(?:{_EQ}\s*)?"
+    rf"(?:[(<\[]?\s*{EMAIL}\s*[)>\]]?)?\s*$"
     # "[머니투데이방송 MTN = 유찬 기자 (…@mtn.co.kr)]", "[충청뉴스 김기자 기자]"
     rf"|^{_OPEN}\s*(?:{_NOT_BRACKET}{{1,30}}?\s*{_EQ}\s*)?(?:{_NOT_BRACKET}{{1,30}}?\s+)?"
-    rf"(?P<names2>{_NAMES})\s*{_SUFFIX}\s*(?:\([^()\n]*\))?\s*{_CLOSE}$"
+    rf"(?P<names2>{REPORTER_NAMES})\s*{REPORTER_SUFFIX}\s*(?:\([^()\n]*\))?\s*{_CLOSE}$"
 )
 # "… 밝혔다. 홍길동 기자 hong@example.com" / "… 밝혔다. /정종엽 기자": after a sentence end.
 _BYLINE_TAIL_RE = re.compile(
-    rf"(?<={_SENTENCE_END})\s*(?:[/\-–—]\s*)?{_CREDIT_PREFIX}(?P<names>{_NAMES})\s*{_SUFFIX}"
-    rf"\s*(?:[(<\[]?\s*{_EMAIL}\s*[)>\]]?)?\s*$"
+    rf"(?<={_SENTENCE_END})\s*(?:[/\-–—]\s*)?{_CREDIT_PREFIX}(?P<names>{REPORTER_NAMES})\s*{REPORTER_SUFFIX}"
+    rf"\s*(?:[(<\[]?\s*{EMAIL}\s*[)>\]]?)?\s*$"
 )
-_EMAIL_LINE_RE = re.compile(rf"^[(<\[]?\s*{_EMAIL}\s*[)>\]]?$")
-_EMAIL_TAIL_RE = re.compile(rf"(?<={_SENTENCE_END})\s*[(<\[]?\s*{_EMAIL}\s*[)>\]]?\s*$")
+_EMAIL_LINE_RE = re.compile(rf"^[(<\[]?\s*{EMAIL}\s*[)>\]]?$")
+_EMAIL_TAIL_RE = re.compile(rf"(?<={_SENTENCE_END})\s*[(<\[]?\s*{EMAIL}\s*[)>\]]?\s*$")
 # CMS leftovers next to a byline: "다른기사 보기", "홍길동 기자의 다른기사 보기".
 _BYLINE_JUNK_RE = re.compile(
-    rf"^(?:{_NAMES}\s*{_SUFFIX}\s*)?(?:의\s*)?다른\s*기사\s*(?:보기|더\s*보기)?$"
+    rf"^(?:{REPORTER_NAMES}\s*{REPORTER_SUFFIX}\s*)?(?:의\s*)?다른\s*기사\s*(?:보기|더\s*보기)?$"
     r"|^기자\s*(?:구독|응원|페이지)\S*$"
 )
 
-# --- copyright ----------------------------------------------------------------------------
-
-_COPYRIGHT_STRONG_RE = re.compile(
-    r"ⓒ|©|copyright|all\s+rights\s+reserved|^[<\[(【]?\s*저작권자\s*(?:[ⓒ©:：]|\(c\))",
-    re.IGNORECASE,
-)
-_COPYRIGHT_WEAK_RE = re.compile(
-    r"\(c\)|무단\s*(?:전재|복제|배포|게재)|재\s*배포|전재\s*(?:및|[-·,/])", re.IGNORECASE
-)
-# A weak marker only counts on a line shaped like a notice: ending in 금지 / reserved, or
-# wrapped in brackets. "도서 무단 복제를 금지한다고 밝혔다." ends in a sentence, not in 금지.
-_NOTICE_END_RE = re.compile(r"(?:금지|reserved)[\s.\])>】]*$", re.IGNORECASE)
-_COPYRIGHT_LINE_MAX = 150
-_COPYRIGHT_TAIL_RE = re.compile(
-    r"\s*[<\[(【]?\s*(?:저작권자|copyright|ⓒ|©)[^<>\[\]【】\n]{0,80}?(?:금지|reserved)"
-    r"[\s.]*[>\])】]?\s*$"
-    r"|\s*[<\[(【]\s*무단\s*전재[^\n<>]{0,40}?금지[\s.]*[>\])】]\s*$",
-    re.IGNORECASE,
-)
+# --- copyright: clipper.text.patterns (is_copyright_line, COPYRIGHT_TAIL_RE) -----------------
 
 # --- captions -----------------------------------------------------------------------------
 
@@ -131,7 +120,7 @@ _CAPTION_DB_RE = re.compile(r"DB\s*금지[\s.*)\]>]*$", re.IGNORECASE)
 # A wire photo's stamp near the end of its caption: "2018.10.18. myjs@newsis.com",
 # "2024.5.30/뉴스1" — a date then the photographer's e-mail or "/outlet".
 _WIRE_STAMP_RE = re.compile(
-    rf"\d{{4}}\.\s?\d{{1,2}}\.\s?\d{{1,2}}\.?\s*(?:/\s*(?!\d)[^\s/]{{1,15}}|{_EMAIL})"
+    rf"\d{{4}}\.\s?\d{{1,2}}\.\s?\d{{1,2}}\.?\s*(?:/\s*(?!\d)[^\s/]{{1,15}}|{EMAIL})"
     r"[^\n]{0,80}$"
 )
 _WIRE_CAPTION_MAX = 500
@@ -148,8 +137,6 @@ _CREDIT_TAIL_RE = re.compile(
     rf"|(?<={_SENTENCE_END})\s*사진\s*(?:제공)?\s*[=:]\s*[^\s=]{{1,20}}(?:\s*제공)?\s*$"
 )
 _CAPTION_REST_MAX = 60
-# Korean story sentences end in the plain declarative "-다." (밝혔다, 있다, 열린다).
-_STORY_END_RE = re.compile(r"다[.!]?[\"'”’)\]]*$")
 _CREDIT_HEAD_RE = re.compile(r"^[(\[<]\s*사진\s*(?:제공)?\s*[=:]\s*[^()\[\]<>\n]{1,30}[)\]>]\s*")
 
 # --- promos and related-article blocks ----------------------------------------------------
@@ -171,14 +158,7 @@ _TITLE_LIKE_MAX = 80
 _ENDS_SENTENCE_RE = re.compile(r"[.!?。][\"'”’)\]]*$")
 
 
-# End-anchored patterns are bounded in length, so they are searched only in a line's last
-# characters: scanning a whole 3 KB paragraph with each of them would cost ~100 us.
-_TAIL_WINDOW = 240
-
-
-def _tail(pattern: re.Pattern[str], line: str) -> re.Match[str] | None:
-    # search(pos=...) rather than slicing, so that lookbehinds still see the text before pos.
-    return pattern.search(line, max(0, len(line) - _TAIL_WINDOW))
+# End-anchored patterns are searched only in a line's last characters (see tail_search).
 
 
 def _names(raw: str | None) -> list[str]:
@@ -191,18 +171,6 @@ def _names(raw: str | None) -> list[str]:
 # Cheap substring pre-checks: a pattern family is tried only when one of its literal parts is
 # in the line (most story lines carry none, and `in` is ~50x cheaper than a regex search).
 # _Lines keeps only the hints present anywhere in the body, so the per-line loops are short.
-_COPYRIGHT_HINTS = (
-    "ⓒ",
-    "©",
-    "저작권",
-    "무단",
-    "배포",
-    "전재",
-    "opyright",
-    "OPYRIGHT",
-    "(c)",
-    "(C)",
-)
 _PROMO_HINTS = ("클릭", "구독", "네이버", "카카오", "제보")
 _REPORTER_HINTS = ("기자", "특파원", "통신원")
 
@@ -211,28 +179,13 @@ def _has_any(line: str, hints: tuple[str, ...]) -> bool:
     return any(hint in line for hint in hints)
 
 
-def _is_copyright_line(line: str, hints: tuple[str, ...]) -> bool:
-    if len(line) > _COPYRIGHT_LINE_MAX or not _has_any(line, hints):
-        return False
-    # A story sentence with a notice glued to its end keeps the sentence (the notice is cut
-    # by _strip_line_parts).
-    tail = _tail(_COPYRIGHT_TAIL_RE, line)
-    if tail and _STORY_END_RE.search(line[: tail.start()].rstrip()):
-        return False
-    if _COPYRIGHT_STRONG_RE.search(line):
-        return True
-    if not _COPYRIGHT_WEAK_RE.search(line):
-        return False
-    return bool(_tail(_NOTICE_END_RE, line)) or (line[0] in "<[【" and line[-1] in ">]】")
-
-
 def _is_caption_line(line: str) -> bool:
-    if "금지" in line and _tail(_CAPTION_DB_RE, line):
+    if "금지" in line and tail_search(_CAPTION_DB_RE, line):
         return True
     if (
         len(line) <= _WIRE_CAPTION_MAX
         and ("@" in line or "/" in line)
-        and _tail(_WIRE_STAMP_RE, line)
+        and tail_search(_WIRE_STAMP_RE, line)
     ):
         return True
     if len(line) <= _CAPTION_LINE_MAX:
@@ -240,11 +193,11 @@ def _is_caption_line(line: str) -> bool:
             # "(사진=마포구 제공) 마포구는 …했다." is a credit before a story sentence: only the
             # credit goes (in _strip_line_parts).
             credit = _CREDIT_HEAD_RE.match(line)
-            return not (credit and _STORY_END_RE.search(line[credit.end() :]))
+            return not (credit and STORY_END_RE.search(line[credit.end() :]))
         # Slash credit closing a short caption (at most two sentences).
         if (
             "/" in line
-            and _tail(_SLASH_CREDIT_RE, line)
+            and tail_search(_SLASH_CREDIT_RE, line)
             and len(_ENDS_SENTENCE_SPLIT_RE.findall(line)) <= 2
         ):
             return True
@@ -260,7 +213,7 @@ class _Lines:
     def __init__(self, text: str) -> None:
         self.paragraphs = [p.split("\n") for p in split_paragraphs(text)]
         self.removed: list[str] = []
-        self.copyright_hints = tuple(hint for hint in _COPYRIGHT_HINTS if hint in text)
+        self.copyright_hints = tuple(hint for hint in COPYRIGHT_HINTS if hint in text)
         self.promo_hints = tuple(hint for hint in _PROMO_HINTS if hint in text)
         self.reporter_hints = tuple(hint for hint in _REPORTER_HINTS if hint in text)
 
@@ -279,20 +232,20 @@ class _Lines:
 
 def _strip_line_parts(line: str, lines: _Lines) -> str:
     """Cut credits and copyright notices glued to the start or end of a story line."""
-    match = _tail(_COPYRIGHT_TAIL_RE, line) if _has_any(line, lines.copyright_hints) else None
+    match = tail_search(COPYRIGHT_TAIL_RE, line) if _has_any(line, lines.copyright_hints) else None
     if match:
         line = line[: match.start()].rstrip()
         lines.note("copyright")
     if "사진" not in line:
         return line
-    match = _tail(_CREDIT_TAIL_RE, line)
+    match = tail_search(_CREDIT_TAIL_RE, line)
     if match:
         line = line[: match.start()].rstrip()
         lines.note("caption")
         # What is left of a short line that is not a sentence ("개관식 모습.") was the caption.
-        if len(line) <= _CAPTION_REST_MAX and not _STORY_END_RE.search(line):
+        if len(line) <= _CAPTION_REST_MAX and not STORY_END_RE.search(line):
             line = ""
-    match = _tail(_SLASH_CREDIT_RE, line)
+    match = tail_search(_SLASH_CREDIT_RE, line)
     if match:
         line = line[: match.start()].rstrip()
         lines.note("caption")
@@ -334,14 +287,14 @@ def _classify_lines(lines: _Lines) -> None:
             if _is_caption_line(line):
                 para[li] = ""
                 lines.note("caption")
-            elif _is_copyright_line(line, lines.copyright_hints):
+            elif is_copyright_line(line, lines.copyright_hints):
                 para[li] = ""
                 lines.note("copyright")
             elif _PROMO_RE.match(line) or (
                 len(line) <= _PROMO_MISC_MAX
                 and _has_any(line, lines.promo_hints)
                 and _PROMO_MISC_RE.search(line)
-                and not _STORY_END_RE.search(line)
+                and not STORY_END_RE.search(line)
             ):
                 para[li] = ""
                 lines.note("promo")
@@ -349,7 +302,7 @@ def _classify_lines(lines: _Lines) -> None:
                 para[li] = _strip_line_parts(line, lines)
 
 
-_SUFFIX_AT_RE = re.compile(rf"\s*{_SUFFIX}")
+_SUFFIX_AT_RE = re.compile(rf"\s*{REPORTER_SUFFIX}")
 
 
 def _signs_as_reporter(name: str, text: str) -> bool:
@@ -416,13 +369,13 @@ def _take_bylines(lines: _Lines) -> list[str]:
             lines.paragraphs[pi][li] = ""
             lines.note("byline")
             continue
-        match = _tail(_BYLINE_TAIL_RE, line) if _has_any(line, lines.reporter_hints) else None
+        match = tail_search(_BYLINE_TAIL_RE, line) if _has_any(line, lines.reporter_hints) else None
         if match:
             found.append(_names(match.group("names")))
             lines.paragraphs[pi][li] = line[: match.start()].rstrip()
             lines.note("byline")
         else:
-            match = _tail(_EMAIL_TAIL_RE, line) if "@" in line else None
+            match = tail_search(_EMAIL_TAIL_RE, line) if "@" in line else None
             if match:
                 lines.paragraphs[pi][li] = line[: match.start()].rstrip()
                 lines.note("email")

@@ -38,10 +38,19 @@ import base64
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
+
+from clipper.text.patterns import (
+    COPYRIGHT_HINTS,
+    EMAIL_RE,
+    REPORTER_NAME,
+    REPORTER_NAMES,
+    REPORTER_SUFFIX,
+    strip_copyright,
+)
 
 # --- the signature scheme ------------------------------------------------------------------
 
@@ -74,19 +83,17 @@ _EMPTY_SIG = np.full(NUM_PERM, np.iinfo(np.uint32).max, dtype=np.uint32)
 
 # --- normalisation -------------------------------------------------------------------------
 
-_NAME = r"[가-힣]{2,4}"
 _REPORTER_WORDS = ("기자", "특파원", "통신원")
-_REPORTER = r"(?:(?:인턴|수습|객원|선임|수석|사진|영상)\s*)?(?:기자|특파원|통신원)"
-# Searched over the whole text at once (one regex pass instead of one per line); lines are
-# "\n"-separated by then, and "[^\S\n]" keeps every match inside one line.
+# Caption and promo lines. Searched over the whole text at once (one regex pass instead of one
+# per line); lines are "\n"-separated by then, and "[^\S\n]" keeps every match inside one line.
 _BOILER_LINE = re.compile(
-    r"무단[^\S\n]*전재|무단[^\S\n]*복제|재배포|저작권자|ⓒ|©|\(c\)|copyright|all rights reserved"
-    r"|재판매[^\S\n]*및[^\S\n]*DB[^\S\n]*금지|사진[^\S\n]*[=:]|^[^\S\n]*[▲▶◀△☞■]"
-    r"|제보를[^\S\n]*기다립니다",
+    r"재판매[^\S\n]*+및[^\S\n]*+DB[^\S\n]*+금지|사진[^\S\n]*+[=:]|^[^\S\n]*+[▲▶◀△☞■]"
+    r"|제보를[^\S\n]*+기다립니다",
     re.IGNORECASE | re.MULTILINE,
 )
+# Where a copyright notice may be (the shared rule, clipper.text.patterns, then decides).
+_COPYRIGHT_HINT = re.compile("|".join(map(re.escape, COPYRIGHT_HINTS)))
 _URL = re.compile(r"https?://\S+|www\.\S+")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # Bracketed datelines and credits: (수원=뉴스1), [서울=뉴시스], 【서울=뉴시스】,
 # [OSEN=선미경 기자], (사진=양평군 제공).
 _BRACKETED = re.compile(
@@ -94,29 +101,56 @@ _BRACKETED = re.compile(
 )
 _REPORTER_PATTERNS = (
     # The reporter of a dateline: "홍길동 기자 =", "홍길동·김철수 기자 =".
-    re.compile(rf"{_NAME}(?:\s*[·ㆍ,]\s*{_NAME})*\s*{_REPORTER}\s*[=＝]"),
+    re.compile(rf"{REPORTER_NAMES}\s*{REPORTER_SUFFIX}\s*[=＝]"),
     # Bylines anywhere ("/정종엽 기자", "홍길동 기자"), but not 기자회견 or 기자단.
-    re.compile(rf"{_NAME}\s*{_REPORTER}(?![가-힣])"),
+    re.compile(rf"{REPORTER_NAME}\s*{REPORTER_SUFFIX}(?![가-힣])"),
 )
 # Every character a reporter pattern can match is one of these, so each match lies inside
 # one run of them that holds a reporter word. Tried from every Hangul syllable, the patterns
 # cost ~230 µs on a 2,000-character article; on the few runs around 기자/특파원/통신원, ~5.
 _RUN_CHARS = r"가-힣\s·ㆍ,=＝"
 _RUN_END = re.compile(rf"[^{_RUN_CHARS}]")
+_RUN_WINDOW = 256
 _NOT_WORD = re.compile(r"[\W_]+")
 # The non-word characters of most article text: deleted with str.replace before the
 # _NOT_WORD pass, which is then left with little or nothing to do (~4x faster).
 _COMMON_NON_WORD = (" ", "\n", ".", ",", '"', "'", "·", "“", "”", "‘", "’", "(", ")", "-", "%")
 
 
+def _line_numbers(pattern: re.Pattern[str], text: str) -> Iterator[int]:
+    """The numbers of the lines of ``text`` where ``pattern`` matches (counted as the matches
+    go, so a text of many matches costs one pass, not one per match)."""
+    line = at = 0
+    for match in pattern.finditer(text):
+        line += text.count("\n", at, match.start())
+        at = match.start()
+        yield line
+
+
 def _drop_boiler_lines(text: str) -> str:
     """Drop the lines (of "\\n"-separated ``text``) that are copyright, caption or promo."""
-    drop = set()
-    for match in _BOILER_LINE.finditer(text):
-        drop.add(text.count("\n", 0, match.start()))
-    if not drop:
+    drop = set(_line_numbers(_BOILER_LINE, text))
+    cut: dict[int, str] = {}
+    lines: list[str] | None = None
+    checked: set[int] = set()
+    for number in _line_numbers(_COPYRIGHT_HINT, text) if _has_hint(text) else ():
+        if number in drop or number in checked:
+            continue
+        checked.add(number)
+        lines = lines if lines is not None else text.split("\n")
+        kept = strip_copyright(lines[number])
+        if not kept:
+            drop.add(number)
+        elif kept != lines[number]:
+            cut[number] = kept
+    if not drop and not cut:
         return text
-    return "\n".join(line for k, line in enumerate(text.split("\n")) if k not in drop)
+    lines = lines if lines is not None else text.split("\n")
+    return "\n".join(cut.get(k, line) for k, line in enumerate(lines) if k not in drop)
+
+
+def _has_hint(text: str) -> bool:
+    return any(hint in text for hint in COPYRIGHT_HINTS)
 
 
 def _drop_reporters(text: str) -> str:
@@ -130,11 +164,18 @@ def _drop_reporters(text: str) -> str:
     done = 0
     for at in hits:
         if at < done:
-            continue  # inside the run just handled
-        found = _RUN_END.search(reversed_text, size - at)
-        start = size - found.start() if found else 0
-        found = _RUN_END.search(text, at)
-        end = found.start() if found else size
+            continue  # inside the run (or window) just handled
+        # The run around the hit, looked for no further than _RUN_WINDOW either way: a longer
+        # run (a paragraph, a megabyte of names) is tried only near the hit, since a match
+        # holds at most ten names before the reporter word and little after it.
+        low = max(0, at - _RUN_WINDOW)
+        found = _RUN_END.search(reversed_text, size - at, size - low)
+        start = size - found.start() if found else low
+        found = _RUN_END.search(text, at, at + _RUN_WINDOW)
+        end = found.start() if found else min(size, at + _RUN_WINDOW)
+        if end - start > _RUN_WINDOW:
+            start, end = max(start, at - _RUN_WINDOW // 2), min(end, at + _RUN_WINDOW // 4)
+        start = max(start, done)
         run = text[start:end]
         for pattern in _REPORTER_PATTERNS:
             run = pattern.sub(" ", run)
@@ -163,7 +204,7 @@ def normalise(text: str) -> str:
     if "://" in text or "www." in text:
         text = _URL.sub(" ", text)
     if "@" in text:
-        text = _EMAIL.sub(" ", text)
+        text = EMAIL_RE.sub(" ", text)
     if "=" in text or "＝" in text:
         text = _BRACKETED.sub(" ", text)
     text = _drop_reporters(text)

@@ -18,6 +18,7 @@ from importlib.resources import files
 from os import PathLike
 from urllib.parse import urlsplit
 
+from clipper.text.patterns import host_in, url_host
 from clipper.text.regions import NATIONAL
 from clipper.text.regions import REGIONS as SIDO
 
@@ -201,20 +202,12 @@ class OutletRegistry:
         and ``sports.donga.com`` can be 스포츠동아 while ``www.donga.com`` is 동아일보. Naver
         article and press URLs resolve through their oid.
         """
-        if not url or not isinstance(url, str):
-            return None
-        raw = url.strip()
-        if "://" not in raw and not raw.startswith("//"):
-            raw = "//" + raw
-        try:
-            parts = urlsplit(raw)
-            host = parts.hostname
-        except ValueError:  # e.g. an unbalanced "[" read as an IPv6 literal
-            return None
+        host = url_host(url)
         if not host:
             return None
-        host = host.rstrip(".")
-        if host == "naver.com" or host.endswith(".naver.com"):
+        if host_in(host, "naver.com"):
+            raw = url.strip()
+            parts = urlsplit(raw if "://" in raw or raw.startswith("//") else "//" + raw)
             match = _NAVER_OID_PATH.search(parts.path) or _NAVER_OID_QUERY.search(parts.query)
             return self.by_oid(match.group(1)) if match else None
         stripped = True
