@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
+from parsel import Selector
 
 from clipper import extract as extract_module
 from clipper.cli import main
@@ -968,3 +969,16 @@ def test_portal_copy_names_the_outlet_of_its_dateline(site):
         + "</p></div></body></html>"
     )
     assert extract_article(page, "https://news.portal.example/articles/1").outlet == "연합뉴스"
+
+
+def test_page_selector_flattens_a_page_nested_past_the_parser_limit():
+    from clipper.extract import page_selector
+
+    text = _deep_page(5000)
+    plain = Selector(text=text)
+    assert not plain.css("#article-view-content-div")  # libxml2 stopped at 2,048 levels
+    sel, flat = page_selector(text)
+    assert sel.css("#article-view-content-div p")
+    assert len(flat) < len(text)
+    shallow = "<html><body><p>얕은 글</p></body></html>"
+    assert page_selector(shallow)[1] == shallow

@@ -40,6 +40,7 @@ order).
 from clipper.extract.cascade import Extracted, extract_article
 from clipper.extract.clean import clean_body_html
 from clipper.extract.fields import strip_title_suffix
+from clipper.extract.page import page_selector
 from clipper.extract.rules import (
     DAUM_RULES,
     LOCAL_CMS_RULES,
@@ -58,6 +59,7 @@ __all__ = [
     "SiteRules",
     "clean_body_html",
     "extract_article",
+    "page_selector",
     "rules_for",
     "strip_title_suffix",
 ]

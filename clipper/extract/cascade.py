@@ -19,7 +19,7 @@ from clipper.extract.fields import (
 )
 from clipper.extract.jsonld import _layer_jsonld
 from clipper.extract.meta import _layer_meta, _layer_microdata
-from clipper.extract.page import _WS_RE, _norm, _Page, _selector, _unescape
+from clipper.extract.page import _WS_RE, _norm, _Page, _unescape, page_selector
 from clipper.extract.rules import SiteRules, rules_for
 from clipper.extract.scripts import _layer_script
 from clipper.extract.site import _layer_site
@@ -59,7 +59,7 @@ def _extract(
     text: str, url: str | None, site_rules: SiteRules | None, now: datetime | None
 ) -> Extracted:
     result = Extracted()
-    sel, text = _selector(text)
+    sel, text = page_selector(text)
     page = _Page(sel)
     rules = site_rules if site_rules is not None else rules_for(url, sel)
     dates: dict[str, str] = {}

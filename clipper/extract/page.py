@@ -272,8 +272,10 @@ def _parse_html(markup: str) -> Any:
     return root
 
 
-def _selector(text: str) -> tuple[Selector, str]:
-    """The page's one Selector, and its text (flattened when it nests too deep)."""
+def page_selector(text: str) -> tuple[Selector, str]:
+    """The page's one Selector, and the text it was made of: ``text`` without NUL bytes, and
+    flattened (:func:`_flatten`) when it nests deeper than libxml2 parses, so that an article
+    inside 5,000 wrappers is not cut off. For any code that reads a page with parsel."""
     text = text.replace("\x00", "")
     page_text = text
     sel = Selector(text=page_text)
