@@ -69,8 +69,9 @@ _JUNK_LINE_RE = re.compile(
 )
 
 
-# Text inside these is not the element's text (BeautifulSoup's special string containers:
-# ruby annotations, template content), except where it holds a line break (see _piece).
+# Text inside these is not the element's text (ruby annotations, template content: what
+# BeautifulSoup, which cleaned bodies before, leaves out of get_text()), except where it holds
+# a line break (see _piece).
 _SPECIAL_TEXT_TAGS = frozenset({"rt", "rp", "template"})
 _INLINE_WRAPPERS = frozenset({"b", "strong", "span", "font", "em", "i"})
 _OPEN, _TEXT, _CLOSE = 0, 1, 2
@@ -88,8 +89,7 @@ def _tokens(root: Any, removed: set[Any]) -> Iterator[tuple[int, Any, bool]]:
     ``(_OPEN, element, special)``, ``(_TEXT, text, special)``, ``(_CLOSE, element, special)``.
 
     Removed elements, comments and processing instructions are skipped whole, but their
-    tails (the text after them, which belongs to the parent) are kept. An element the consumer
-    adds to ``removed`` on its ``_OPEN`` is not entered. ``special``: inside
+    tails (the text after them, which belongs to the parent) are kept. ``special``: inside
     :data:`_SPECIAL_TEXT_TAGS`."""
     special = root.tag in _SPECIAL_TEXT_TAGS
     yield _OPEN, root, special
@@ -107,10 +107,6 @@ def _tokens(root: Any, removed: set[Any]) -> Iterator[tuple[int, Any, bool]]:
                 continue
             inner = special or child.tag in _SPECIAL_TEXT_TAGS
             yield _OPEN, child, inner
-            if child in removed:
-                if child.tail:
-                    yield _TEXT, child.tail, special
-                continue
             if child.text:
                 yield _TEXT, child.text, inner
             stack.append((iter(child), child, inner))
