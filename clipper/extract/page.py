@@ -30,7 +30,8 @@ _TAG_RE = re.compile(r"<[a-zA-Z/!][^<>]*+>")
 def _norm(text: str | None) -> str:
     if not text:
         return ""
-    return _WS_RE.sub(" ", text.replace("\u200b", "").replace("\ufeff", "")).strip()
+    # str.split() breaks on exactly the characters \s matches, several times faster.
+    return " ".join(text.replace("\u200b", "").replace("\ufeff", "").split())
 
 
 def _unescape(text: str) -> str:
