@@ -142,6 +142,8 @@ DOWNLOADER_MIDDLEWARES = {
     "clipper.middlewares.charset.CharsetMiddleware": 90,
     # Archives responses as the server sent them: before decompression (590) and retries.
     "clipper.extensions.archive.WarcArchiveMiddleware": 880,
+    # API keys go on at download time, for their origin only, and off again at once: last.
+    "clipper.middlewares.secrets.SecretHeadersMiddleware": 990,
 }
 # Private hosts the crawler may fetch: "host" (any port) or "host:port". The host:port of
 # every http(s) URL in a CLIPPER_*_URL setting (the mirror in tests and the demo) is allowed
