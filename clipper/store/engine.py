@@ -4,12 +4,20 @@ The embedded default is a SQLite file, ``data/clipper.sqlite`` under the working
 in WAL mode so analysts can read while a crawl writes. PostgreSQL is the production
 database (``postgresql+psycopg://…``). Every engine handed out is migrated to the newest
 schema first, so a fresh database needs no manual step.
+
+An upgrade runs every migration in one transaction, on SQLite too (whose driver would commit
+each ``CREATE`` on its own), so a setup killed at any point leaves the database as it was.
+A half-made schema from older versions (clipper's tables, no recorded revision) is rebuilt
+when its tables are empty, and otherwise refused with what to do.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -17,7 +25,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
@@ -27,6 +35,8 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_WAL_AUTOCHECKPOINT_PAGES = 10_000
 # Per connection; a crawl writes through one.
 SQLITE_CACHE_KIB = 65_536
+
+logger = logging.getLogger(__name__)
 
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
@@ -115,8 +125,11 @@ def current_revision(engine: Engine) -> str | None:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema up to ``revision``; a no-op when it is already there."""
     try:
-        if revision == "head" and current_revision(engine) == head_revision():
+        current = current_revision(engine)
+        if revision == "head" and current == head_revision():
             return
+        if current is None:
+            _repair_half_made(engine)
         _run_alembic(engine, command.upgrade, revision)
     except OperationalError as exc:
         raise DatabaseError(f"cannot reach the database {engine.url!r}: {exc.orig}") from exc
@@ -126,10 +139,103 @@ def downgrade(engine: Engine, revision: str) -> None:
     _run_alembic(engine, command.downgrade, revision)
 
 
+def _clipper_tables(conn: Connection) -> list[str]:
+    from models import Base
+
+    present = set(inspect(conn).get_table_names())
+    return [name for name in Base.metadata.tables if name in present]
+
+
+def _repair_half_made(engine: Engine) -> None:
+    """A schema without a recorded revision but with clipper's tables: what a first setup
+    killed midway left before upgrades were one transaction. Empty, it is dropped (the
+    upgrade then builds it again); with rows in it, nothing is touched and the operator is
+    told what is wrong."""
+    with _migration_connection(engine) as conn, conn.begin():
+        tables = _clipper_tables(conn)
+        if not tables:
+            return
+        quote = conn.dialect.identifier_preparer.quote
+        rows = {t: conn.execute(text(f"SELECT COUNT(*) FROM {quote(t)}")).scalar() for t in tables}
+        if any(rows.values()):
+            held = ", ".join(f"{t} ({n} rows)" for t, n in rows.items() if n)
+            raise DatabaseError(
+                f"the database {engine.url!r} has clipper's tables but no schema version (no "
+                f"alembic_version row; an interrupted first setup of an older clipper), and "
+                f"they hold data: {held}. Back it up, then either record the revision the "
+                f"tables are at (INSERT INTO alembic_version VALUES ('<revision>')) or move "
+                f"the database aside and let clipper create a new one"
+            )
+        logger.warning(
+            "The database %r has empty clipper tables but no schema version (an interrupted "
+            "first setup): building the schema again",
+            engine.url,
+        )
+        _drop_all(conn)
+
+
+def _drop_all(conn: Connection) -> None:
+    """Everything the migrations create (tables, views, triggers, FTS tables), in a
+    database known to hold no rows."""
+    if conn.dialect.name == "sqlite":
+        from models import Base
+
+        # Triggers and views first (they name tables), FTS5 tables (with their shadow
+        # tables), then the models' tables children first (foreign keys are on), the rest.
+        rows = conn.execute(
+            text(
+                "SELECT type, name, sql LIKE 'CREATE VIRTUAL%' FROM sqlite_master "
+                "WHERE type IN ('trigger', 'view', 'table') AND name NOT LIKE 'sqlite_%'"
+            )
+        ).all()
+        rank = {t.name: i for i, t in enumerate(reversed(Base.metadata.sorted_tables))}
+        order = {"trigger": 0, "view": 1}
+        for kind, name, _ in sorted(
+            rows,
+            key=lambda r: (order.get(r[0], 2 if r[2] else 3), rank.get(r[1], len(rank))),
+        ):
+            conn.exec_driver_sql(f'DROP {kind.upper()} IF EXISTS "{name}"')
+        return
+    schema = conn.execute(text("SELECT current_schema()")).scalar()
+    inspector = inspect(conn)
+    for view in inspector.get_view_names(schema=schema):
+        conn.exec_driver_sql(f'DROP VIEW IF EXISTS "{schema}"."{view}" CASCADE')
+    for table in inspector.get_table_names(schema=schema):
+        conn.exec_driver_sql(f'DROP TABLE IF EXISTS "{schema}"."{table}" CASCADE')
+
+
+@contextmanager
+def _migration_connection(engine: Engine) -> Iterator[Connection]:
+    """A connection whose transaction covers DDL. pysqlite begins a transaction only before
+    INSERT/UPDATE/DELETE and lets each CREATE commit on its own; here it issues no BEGIN of
+    its own and the transaction starts with ``BEGIN IMMEDIATE`` (which also makes a second
+    process setting up the same file wait, then find the schema made)."""
+    with engine.connect() as conn:
+        if conn.dialect.name != "sqlite":
+            yield conn
+            return
+        driver = conn.connection.driver_connection
+        level = driver.isolation_level
+        driver.isolation_level = None
+
+        def begin(connection: Connection) -> None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+        event.listen(conn, "begin", begin)
+        try:
+            yield conn
+        finally:
+            event.remove(conn, "begin", begin)
+            if conn.in_transaction():
+                conn.rollback()
+            driver.isolation_level = level  # the pooled connection behaves as before
+
+
 def _run_alembic(engine: Engine, fn, revision: str) -> None:
     config = alembic_config()
     try:
-        with engine.begin() as conn:
+        # One transaction for all the migrations (see env.py): all or nothing.
+        with _migration_connection(engine) as conn, conn.begin():
             config.attributes["connection"] = conn
             fn(config, revision)
     except CommandError as exc:  # an unknown revision, a downgrade target above the current
