@@ -85,9 +85,17 @@ ITEM_PIPELINES = {
     "pipelines.store.StorePipeline": 900,
 }
 
+# Dropped pages (clipper.extensions.dropped): a transient drop (a 200 answer without a title
+# or text) is fetched again this many seconds after it, doubling with each further drop,
+# and given up on (skipped for good) after CLIPPER_DROP_RETRY_LIMIT drops.
+CLIPPER_DROP_RETRY_BACKOFF = 6 * 3600
+CLIPPER_DROP_RETRY_LIMIT = 5
+
 EXTENSIONS = {
+    # Before the run log: its last batch (and what it counts) is written when the spider
+    # closes, before the run log stores the run's stats (handlers run in this order).
+    "clipper.extensions.dropped.DroppedPageLog": 490,
     "clipper.extensions.runlog.RunLogExtension": 500,
-    "clipper.extensions.dropped.DroppedPageLog": 510,
     "clipper.extensions.progress.ProgressExtension": 520,
 }
 # Progress line while crawling: "auto" (only at a terminal), "on" or "off".

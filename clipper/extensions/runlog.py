@@ -1,5 +1,9 @@
 """Run log: a ``crawl_runs`` row per spider run, written at open and completed at close,
 so a crash leaves a visible ``running`` row instead of nothing.
+
+When dropped pages of the spider are due for a retry (``clipper.store.retries``), the run
+walks every listing page (skipping what it has), as after a failed run: a page waiting for
+its retry may by now sit behind listing pages the run has wholly.
 """
 
 from __future__ import annotations
@@ -13,7 +17,9 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from clipper.ops.health import classify, monitor
+from clipper.store.articles import is_nightly
 from clipper.store.engine import DatabaseError, get_engine
+from clipper.store.retries import pending_retries
 from models import CrawlRun
 
 logger = logging.getLogger(__name__)
@@ -66,6 +72,12 @@ class RunLogExtension:
                     .order_by(CrawlRun.id.desc())
                     .limit(1)
                 ).first()
+                due = pending_retries(
+                    conn,
+                    spider=spider.name,
+                    nightly=is_nightly(self.crawler.settings),
+                    due_by=datetime.now(UTC),
+                )
                 self.run_id = conn.execute(
                     CrawlRun.__table__.insert()
                     .values(
@@ -94,6 +106,11 @@ class RunLogExtension:
         spider.previous_run_ok = previous is None or (
             previous.status == "ok" and not (previous.stats or {}).get(PARTIAL)
         )
+        if due:
+            self.crawler.stats.set_value("clipper/dropped/retries_due", due)
+            if getattr(spider, "incremental", False):
+                logger.info("%d dropped pages are due for a retry: walking every listing page", due)
+                spider.previous_run_ok = False
 
     def spider_closed(self, spider, reason):
         if self.run_id is None:
