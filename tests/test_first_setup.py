@@ -145,3 +145,15 @@ def test_a_half_made_schema_with_data_is_reported_not_touched(database_url):
     assert result.exit_code != 0
     assert "no schema version" in result.output
     assert "Traceback" not in result.output
+
+
+def test_first_setups_at_once_on_one_sqlite_file_all_succeed(tmp_path):
+    """The second process waits for the first one's transaction (BEGIN IMMEDIATE), then finds
+    the schema made: it neither fails on existing tables nor takes them for leftovers."""
+    url = f"sqlite:///{tmp_path / 'clipper.sqlite'}"
+    processes = [_setup_process(url) for _ in range(3)]
+    outputs = [p.communicate(timeout=120)[0] for p in processes]
+    assert [p.returncode for p in processes] == [0, 0, 0], outputs
+    tables, version = _state(url)
+    assert version == head_revision()
+    assert {"articles", "crawl_runs", "dropped_pages"} <= tables

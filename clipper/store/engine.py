@@ -148,14 +148,19 @@ def _clipper_tables(conn: Connection) -> list[str]:
 
 def _repair_half_made(engine: Engine) -> None:
     """A schema without a recorded revision but with clipper's tables: what a first setup
-    killed midway left before upgrades were one transaction. Empty, it is dropped (the
-    upgrade then builds it again); with rows in it, nothing is touched and the operator is
-    told what is wrong."""
+    killed midway left before upgrades were one transaction. When no table holds a row it
+    is dropped (the upgrade then builds it again); otherwise nothing is touched and the
+    operator is told what is wrong."""
     with _migration_connection(engine) as conn, conn.begin():
-        tables = _clipper_tables(conn)
-        if not tables:
+        # Looked at again under the lock: another process may have set the schema up since.
+        if MigrationContext.configure(conn).get_current_revision() is not None:
+            return
+        if not _clipper_tables(conn):
             return
         quote = conn.dialect.identifier_preparer.quote
+        # Every table, not only clipper's: a table of someone else's with rows is no
+        # leftover to drop. (FTS5's shadow tables hold their own bookkeeping rows.)
+        tables = [t for t in inspect(conn).get_table_names() if not t.startswith("articles_fts")]
         rows = {t: conn.execute(text(f"SELECT COUNT(*) FROM {quote(t)}")).scalar() for t in tables}
         if any(rows.values()):
             held = ", ".join(f"{t} ({n} rows)" for t, n in rows.items() if n)
@@ -171,37 +176,28 @@ def _repair_half_made(engine: Engine) -> None:
             "first setup): building the schema again",
             engine.url,
         )
-        _drop_all(conn)
+        _drop_clipper_schema(conn)
 
 
-def _drop_all(conn: Connection) -> None:
-    """Everything the migrations create (tables, views, triggers, FTS tables), in a
-    database known to hold no rows."""
-    if conn.dialect.name == "sqlite":
-        from models import Base
+def _drop_clipper_schema(conn: Connection) -> None:
+    """What the migrations create (tables, views, triggers, the FTS table), in a database
+    known to hold no rows."""
+    from models import Base
 
-        # Triggers and views first (they name tables), FTS5 tables (with their shadow
-        # tables), then the models' tables children first (foreign keys are on), the rest.
-        rows = conn.execute(
-            text(
-                "SELECT type, name, sql LIKE 'CREATE VIRTUAL%' FROM sqlite_master "
-                "WHERE type IN ('trigger', 'view', 'table') AND name NOT LIKE 'sqlite_%'"
-            )
-        ).all()
-        rank = {t.name: i for i, t in enumerate(reversed(Base.metadata.sorted_tables))}
-        order = {"trigger": 0, "view": 1}
-        for kind, name, _ in sorted(
-            rows,
-            key=lambda r: (order.get(r[0], 2 if r[2] else 3), rank.get(r[1], len(rank))),
-        ):
-            conn.exec_driver_sql(f'DROP {kind.upper()} IF EXISTS "{name}"')
+    # The models' tables children first (SQLite has foreign keys on).
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    if conn.dialect.name != "sqlite":
+        for table in tables:  # CASCADE takes the views (and indexes) along
+            conn.exec_driver_sql(f'DROP TABLE IF EXISTS "{table}" CASCADE')
         return
-    schema = conn.execute(text("SELECT current_schema()")).scalar()
-    inspector = inspect(conn)
-    for view in inspector.get_view_names(schema=schema):
-        conn.exec_driver_sql(f'DROP VIEW IF EXISTS "{schema}"."{view}" CASCADE')
-    for table in inspector.get_table_names(schema=schema):
-        conn.exec_driver_sql(f'DROP TABLE IF EXISTS "{schema}"."{table}" CASCADE')
+    # SQLite tracks no dependencies: triggers and views first (they name tables), the FTS5
+    # table (its shadow tables go with it), then the tables.
+    for kind, name in conn.execute(
+        text("SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'view')")
+    ).all():
+        conn.exec_driver_sql(f'DROP {kind.upper()} IF EXISTS "{name}"')
+    for table in ("articles_fts", *tables):
+        conn.exec_driver_sql(f'DROP TABLE IF EXISTS "{table}"')
 
 
 @contextmanager
