@@ -18,6 +18,8 @@ Kinds (what the client sees):
 - ``charset``: the page's bytes in ``encoding`` while the header and ``<meta>`` claim
   ``label`` (EUC-KR bytes labelled UTF-8 by default).
 - ``oversize``: the page padded with ``size`` bytes of comment (past ``DOWNLOAD_MAXSIZE``).
+- ``gzip_bomb``: a small gzip body (``Content-Encoding: gzip``) that inflates to ``size``
+  bytes (past ``DOWNLOAD_MAXSIZE`` only once decompressed).
 - ``redirect_loop``: a redirect to the same page with a growing ``_hop`` parameter, forever.
 - ``redirect``: a redirect to ``target``.
 - ``serve``: ``body`` (HTML) instead of the page.
@@ -29,6 +31,8 @@ fault test needs but no setting exposes (``CLIPPER_FAULTS_SQLITE_BUSY_MS``,
 
 from __future__ import annotations
 
+import gzip
+import io
 import os
 import re
 import socket
@@ -53,6 +57,7 @@ KINDS = frozenset(
         "truncate",
         "charset",
         "oversize",
+        "gzip_bomb",
         "redirect_loop",
         "redirect",
         "serve",
@@ -203,6 +208,15 @@ def _oversize(handler, fault: Fault) -> None:
     _send(handler, status, body, content_type)
 
 
+def _gzip_bomb(handler, fault: Fault) -> None:
+    zeros = b"\0" * (1 << 20)
+    out = io.BytesIO()
+    with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=9) as packed:
+        for _ in range(max(1, fault.size >> 20)):
+            packed.write(zeros)
+    _send(handler, HTTPStatus.OK, out.getvalue(), headers={"Content-Encoding": "gzip"})
+
+
 def _redirect_loop(handler, fault: Fault) -> None:
     parts = urlsplit(handler.path)
     query = dict(parse_qsl(parts.query, keep_blank_values=True))
@@ -227,6 +241,7 @@ _APPLY = {
     "truncate": _truncate,
     "charset": _charset,
     "oversize": _oversize,
+    "gzip_bomb": _gzip_bomb,
     "redirect_loop": _redirect_loop,
     "redirect": _redirect,
     "serve": _serve,

@@ -85,9 +85,17 @@ ITEM_PIPELINES = {
     "pipelines.store.StorePipeline": 900,
 }
 
+# Dropped pages (clipper.extensions.dropped): a transient drop (a 200 answer without a title
+# or text) is fetched again this many seconds after it, doubling with each further drop,
+# and given up on (skipped for good) after CLIPPER_DROP_RETRY_LIMIT drops.
+CLIPPER_DROP_RETRY_BACKOFF = 6 * 3600
+CLIPPER_DROP_RETRY_LIMIT = 5
+
 EXTENSIONS = {
+    # Before the run log: its last batch (and what it counts) is written when the spider
+    # closes, before the run log stores the run's stats (handlers run in this order).
+    "clipper.extensions.dropped.DroppedPageLog": 490,
     "clipper.extensions.runlog.RunLogExtension": 500,
-    "clipper.extensions.dropped.DroppedPageLog": 510,
     "clipper.extensions.progress.ProgressExtension": 520,
 }
 # Progress line while crawling: "auto" (only at a terminal), "on" or "off".
@@ -142,6 +150,8 @@ DOWNLOADER_MIDDLEWARES = {
     "clipper.middlewares.charset.CharsetMiddleware": 90,
     # Archives responses as the server sent them: before decompression (590) and retries.
     "clipper.extensions.archive.WarcArchiveMiddleware": 880,
+    # API keys go on at download time, for their origin only, and off again at once: last.
+    "clipper.middlewares.secrets.SecretHeadersMiddleware": 990,
 }
 # Private hosts the crawler may fetch: "host" (any port) or "host:port". The host:port of
 # every http(s) URL in a CLIPPER_*_URL setting (the mirror in tests and the demo) is allowed

@@ -87,8 +87,9 @@ Index("ix_sightings_article_id", Sighting.article_id)
 
 
 class DroppedPage(Base):
-    """A page whose item was dropped for a lasting reason (placeholder, off-topic, broken
-    markup), so incremental runs do not fetch it again every night."""
+    """A page whose item was dropped: for a lasting reason (placeholder, off-topic), so
+    incremental runs do not fetch it again every night; for a transient one (a 200 answer
+    without a title), so it is fetched again after a backoff (``next_retry_at``)."""
 
     __tablename__ = "dropped_pages"
     __table_args__ = (UniqueConstraint("source_url"),)
@@ -102,6 +103,10 @@ class DroppedPage(Base):
     # Whether a nightly run dropped it (an ad hoc run's drop may come from other settings,
     # such as other relevance terms, and must not hide the page from the nightly).
     seen_by_nightly: Mapped[bool] = mapped_column(server_default=false())
+    # Runs that dropped it (a nightly row counts nightly runs only), and when a run may fetch
+    # it again: NULL for a lasting reason or once the retries are used up.
+    attempts: Mapped[int] = mapped_column(Integer, server_default="1", default=1)
+    next_retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class CrawlRun(Base):

@@ -1,15 +1,25 @@
 """Drop reasons. Scrapy counts drops per exception class (``item_dropped_reasons_count/…``),
-so each reason is its own class with a telling name."""
+so each reason is its own class with a telling name.
+
+How the dropped-page log (``clipper.extensions.dropped``) remembers a reason: ``lasting``
+(the default) skips the page for good; ``lasting = False`` retries it with backoff across
+runs (a page may answer 200 without its content once); ``remembered = False`` writes nothing,
+so every run tries it again."""
 
 from scrapy.exceptions import DropItem
 
 
 class MissingTitle(DropItem):
-    """The page had no usable title."""
+    """The page had no usable title (perhaps only this time: an error page served as 200).
+    Retried with backoff."""
+
+    lasting = False
 
 
 class MissingBody(DropItem):
-    """The page had no article text."""
+    """The page had no article text (perhaps only this time). Retried with backoff."""
+
+    lasting = False
 
 
 class InvalidEntry(DropItem):
@@ -26,10 +36,11 @@ class UnmatchedSighting(DropItem):
     later by another source, and the next run tries the sighting again."""
 
     lasting = False
+    remembered = False
 
 
 class StoreRejected(DropItem):
-    """The database refused the article even after its text was made storable. Not
-    remembered as a dropped page: the next run tries it again."""
+    """The database refused the article even after its text was made storable. Retried
+    with backoff."""
 
     lasting = False

@@ -79,7 +79,21 @@ class StorePipeline:
             close_crawl(self.crawler, "database_error")
             return
         if hasattr(spider, "known_urls"):
-            spider.known_urls = self.store.known_source_urls
+            spider.known_urls = self.known_urls
+
+    def known_urls(self, urls) -> set[str]:
+        """The store's ``known_source_urls``; nothing known when the database cannot answer
+        (a killed connection): the spider then fetches the pages again, which the upsert
+        makes harmless, instead of failing its listing page with a traceback."""
+        try:
+            return self.store.known_source_urls(urls)
+        except SQLAlchemyError as exc:
+            self.stats.inc_value("clipper/store/lookup_failed")
+            logger.error(
+                "Could not look up which pages are stored (fetching them again): %s",
+                str(exc).splitlines()[0],
+            )
+            return set()
 
     def process_item(self, item):
         if self.store is None:

@@ -74,7 +74,8 @@ class ClipperSpider(scrapy.Spider):
         """Errback for every request: one line naming the page and the problem, counted as
         ``clipper/download/failed/<Error>``, instead of a traceback or silence.
 
-        A 404/410 or a redirect loop is a WARNING (the page is gone or broken for good);
+        A 404/410 or a redirect loop is a WARNING (the page is gone or broken for good; run
+        health still fails a run that lost a page to a redirect loop or a gzip bomb);
         anything else that survived the retries (timeouts, resets, 5xx, oversized pages) is an
         ERROR, which makes the run unhealthy, so the next run walks every listing page. Requests refused on purpose (address guard, robots.txt) were counted
         where they were refused.
@@ -97,6 +98,10 @@ class ClipperSpider(scrapy.Spider):
             # A page that only redirects is broken for good, like a 404: said, not fatal.
             name = "RedirectLoop"
             level = logging.WARNING
+        elif "during decompression" in message:
+            # A response inflating past DOWNLOAD_MAXSIZE (a gzip bomb), which Scrapy's
+            # decompression refuses as an IgnoreRequest: a lost page, not a refusal.
+            name = "DecompressionBomb"
         elif failure.check(IgnoreRequest):
             return  # refused on purpose (address guard, robots.txt), counted there
         self.crawler.stats.inc_value(f"clipper/download/failed/{name}")

@@ -4,7 +4,10 @@ API (``NAVER_CLIENT_ID``/``NAVER_CLIENT_SECRET`` in the environment, sent as hea
 items with ``title`` (``<b>`` marks, entities), ``originallink`` (the publisher),
 ``link`` (Naver's copy, or the publisher again), ``pubDate`` (RFC 822, +0900); 100 a page,
 ``start`` at most 1000. The keys are read from the environment, not from settings, because
-Scrapy logs the project's settings at start-up; they travel only in the API requests' headers.
+Scrapy logs the project's settings at start-up. They are never put in a request: the
+:mod:`clipper.middlewares.secrets` middleware adds them at download time to requests for the
+API's origin only (not to a redirect off it) and takes them off again, so a queued (Redis),
+archived or redirected request never holds them.
 
 Result pages (``search.naver.com/search.naver?where=news&sort=1&start=N``): the 2025+ markup
 has generated class names, so results are found by their links (:func:`search_hits`), not by
@@ -18,7 +21,7 @@ import html
 import json
 import os
 import re
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import scrapy
 from lxml import html as lxml_html
@@ -36,6 +39,17 @@ MAX_DATE_CHARS = 30  # a date on a result line is short; longer text is a title 
 WEB_PAGE_SIZE = 10
 API_PAGE_SIZE = 100
 API_MAX_START = 1000
+API_KEY_HEADERS = ("X-Naver-Client-Id", "X-Naver-Client-Secret")
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    default = {"http": 80, "https": 443}.get(parts.scheme)
+    try:
+        port = parts.port or default
+    except ValueError:
+        port = None
+    return parts.scheme, (parts.hostname or "").lower(), port
 
 
 def strip_markup(text: str) -> str:
@@ -179,6 +193,7 @@ def api_hits(data: dict) -> list[Hit]:
 class NaverNewsSpider(PortalSearchSpider):
     name = "naver_news"
     page_limit = 40  # web pages; the API stops at start=1000
+    secret_header_names = API_KEY_HEADERS  # see clipper.middlewares.secrets
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -198,12 +213,10 @@ class NaverNewsSpider(PortalSearchSpider):
         if self.uses_api and keyword not in self._web_only:
             start = (page - 1) * API_PAGE_SIZE + 1
             query = {"query": keyword, "display": API_PAGE_SIZE, "start": start, "sort": "date"}
-            client_id, secret = self._client
             return scrapy.Request(
                 self.request_url(
                     f"{self.settings.get('CLIPPER_NAVER_API_URL')}?{urlencode(query)}"
                 ),
-                headers={"X-Naver-Client-Id": client_id, "X-Naver-Client-Secret": secret},
                 callback=self.parse,
                 errback=self.api_failed,
                 cb_kwargs={"keyword": keyword, "page": page},
@@ -216,6 +229,16 @@ class NaverNewsSpider(PortalSearchSpider):
             callback=self.parse,
             cb_kwargs={"keyword": keyword, "page": page},
         )
+
+    def secret_headers(self, request) -> dict[str, str]:
+        """The API keys for ``request`` when it is an API request to the API's origin (a
+        redirect elsewhere gets none); added at download time only."""
+        if not self.uses_api or not request.meta.get("naver_api"):
+            return {}
+        api_url = self.request_url(self.settings.get("CLIPPER_NAVER_API_URL"))
+        if _origin(request.url) != _origin(api_url):
+            return {}
+        return dict(zip(API_KEY_HEADERS, self._client, strict=True))
 
     def parse_hits(self, response) -> list[Hit]:
         if not response.meta.get("naver_api"):

@@ -65,6 +65,25 @@ REPO = Path(__file__).resolve().parents[1]
         ("localhost.example.com", None),
         ("", None),
         ("not an address", None),
+        # Spellings the OS reads as IPv4 though ipaddress does not: judged as the address.
+        ("127.1", "loopback"),
+        ("0177.0.0.1", "loopback"),
+        ("0x7f000001", "loopback"),
+        ("0X7F.1", "loopback"),
+        ("2130706433", "loopback"),
+        ("127.000.000.001", "loopback"),
+        ("169.254.43518", "link_local"),
+        ("0251.0376.0251.0376", "link_local"),
+        ("0xa9fea9fe", "link_local"),
+        ("2852039166", "link_local"),
+        ("10.1", "private"),
+        ("012.0.0.1", "private"),
+        ("0x0a000001", "private"),
+        ("167772161", "private"),
+        ("012.000.000.001", "private"),
+        ("0x08.0x08.0x08.0x08", None),  # 8.8.8.8 in hex: public
+        ("cafe.bad", None),  # hex letters, but a name
+        ("08.0.0.1", None),  # not octal: a name the OS does not read as an address
     ],
 )
 def test_host_reason(host, reason):
@@ -135,6 +154,11 @@ class NewsSpider(Spider):
         ("http://127.0.0.1:8800/smalllibrary/helper/news", {}, None),  # the configured mirror
         ("http://127.0.0.1:8801/other", {}, "loopback"),  # same host, another port
         ("http://192.168.1.20/x", {}, None),  # listed in CLIPPER_ALLOWED_PRIVATE_HOSTS
+        # Other spellings of the configured mirror's address are not the configured host.
+        ("http://127.1:8800/smalllibrary/helper/news", {}, "loopback"),
+        ("http://0x7f000001:8800/", {"allow_offsite": True}, "loopback"),
+        ("http://2852039166/latest/meta-data/", {"allow_offsite": True}, "link_local"),
+        ("http://012.0.0.1/", {"allow_offsite": True}, "private"),
     ],
 )
 def test_guard_on_requests(url, meta, refused):
@@ -189,6 +213,7 @@ class TrapSpider(scrapy.Spider):
 settings = project_settings({
     "CLIPPER_TRAP_BASE_URL": sys.argv[1],
     "CLIPPER_DRY_RUN": True,
+    "CLIPPER_SECURITY_RESOLVE_DNS": sys.argv[2] == "resolve",
     "DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "RETRY_ENABLED": False,
     "DOWNLOAD_TIMEOUT": 3, "LOG_LEVEL": "WARNING", "DOWNLOAD_MAXSIZE": 50000,
 })
@@ -225,12 +250,23 @@ def canary():
     server.server_close()
 
 
-def test_real_crawl_refuses_private_offsite_and_redirected_targets(tmp_path, canary):
+@pytest.mark.parametrize("dns", ["resolve", "no-dns"])
+def test_real_crawl_refuses_private_offsite_and_redirected_targets(tmp_path, canary, dns):
+    """Refused with and without DNS resolution (CLIPPER_SECURITY_RESOLVE_DNS): the
+    address spellings the OS accepts (127.1, octal, hex, one decimal number) are judged as
+    the address they spell, not as names."""
     trap = f"""<html><body>
     <a href="http://169.254.169.254/latest/meta-data/">metadata</a>
     <a href="http://10.0.0.1/admin">router</a>
     <a href="http://localhost:{canary}/secret">local service</a>
     <a href="http://127.0.0.1:{canary}/secret2">local service by address</a>
+    <a href="http://127.1:{canary}/short">short spelling</a>
+    <a href="http://0177.0.0.1:{canary}/octal">octal spelling</a>
+    <a href="http://0x7f000001:{canary}/hex">hex spelling</a>
+    <a href="http://2130706433:{canary}/decimal">decimal spelling</a>
+    <a href="http://127.000.000.001:{canary}/zeros">zero-padded spelling</a>
+    <a href="http://0251.0376.0251.0376/latest/meta-data/">metadata in octal</a>
+    <a href="http://10.1/admin">router, short</a>
     <a href="http://www.offsite.example/page">elsewhere</a>
     <a href="/trap/redirect-metadata">redirects to metadata</a>
     <a href="/trap/redirect-canary">redirects to the local service</a>
@@ -250,7 +286,7 @@ def test_real_crawl_refuses_private_offsite_and_redirected_targets(tmp_path, can
     script.write_text(CRAWL_SCRIPT)
     with FaultyMirror(plan) as mirror:
         result = subprocess.run(
-            [sys.executable, str(script), mirror.url], capture_output=True, text=True,
+            [sys.executable, str(script), mirror.url, dns], capture_output=True, text=True,
             cwd=REPO, timeout=120,
         )  # fmt: skip
     assert result.returncode == 0, result.stderr
@@ -260,7 +296,7 @@ def test_real_crawl_refuses_private_offsite_and_redirected_targets(tmp_path, can
         for key, value in stats.items()
         if key.startswith("clipper/security/refused/")
     }
-    assert refused == {"link_local": 2, "private": 1, "loopback": 3, "offsite": 1}
+    assert refused == {"link_local": 3, "private": 2, "loopback": 8, "offsite": 1}
     assert _Canary.hits == []
     # The trap page and the fine page; the oversized one is cut off by DOWNLOAD_MAXSIZE.
     assert stats["test/pages"] == 2

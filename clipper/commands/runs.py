@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from clipper.commands.options import database_option, open_engine
 from clipper.ops.health import coverage
+from clipper.store.retries import pending_retries
 from models import CrawlRun
 
 FIELDS = (
@@ -62,6 +63,7 @@ def command(limit, spider, as_json, database_url):
         stmt = stmt.where(CrawlRun.spider == spider)
     with Session(engine) as session:
         runs = [run_record(r) for r in session.scalars(stmt)]
+        waiting = pending_retries(session.connection(), spider=spider)
     if as_json:
         click.echo(json.dumps(runs, ensure_ascii=False, indent=2))
         return
@@ -79,3 +81,6 @@ def command(limit, spider, as_json, database_url):
             f"{r['articles_new']:>5} {r['articles_updated']:>5} {r['items_dropped']:>5} "
             f"{r['archived_bytes'] / 1e6:>8.1f}"
         )
+    # Pages dropped for a transient reason (a 200 answer without a title), to be fetched
+    # again by a later run (clipper.extensions.dropped).
+    click.echo(f"pending retries: {waiting}")

@@ -32,6 +32,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import re
+import socket
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
@@ -55,14 +56,34 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 # queue URLs are not web pages (only http/https URLs are taken, see configured_hosts).
 _URL_SETTING = re.compile(r"^CLIPPER_\w*URLS?$")
 _LOCAL_NAMES = re.compile(r"^(?:localhost|.*\.localhost)\.?$", re.IGNORECASE)
+# What a legacy IPv4 spelling can be made of: decimal, octal (0177) and hex (0x7f) parts.
+_LEGACY_IPV4 = re.compile(r"^[0-9a-fx.]{1,40}$", re.IGNORECASE)
+
+
+def legacy_ipv4(host: str) -> str | None:
+    """The dotted-quad address of a host the OS reads as IPv4 though ``ipaddress`` does
+    not (``127.1``, ``0177.0.0.1``, ``0x7f000001``, ``2130706433``, ``127.000.000.001``),
+    or None. The socket layer connects to such hosts, so they are judged as the address
+    they are. Numeric parsing only (``AI_NUMERICHOST``): never a DNS query."""
+    if not _LEGACY_IPV4.match(host):
+        return None
+    try:
+        found = socket.getaddrinfo(host, None, socket.AF_INET, 0, 0, socket.AI_NUMERICHOST)
+    except (OSError, UnicodeError):
+        return None
+    return found[0][4][0] if found else None
 
 
 def address_reason(address: str) -> str | None:
     """Why an IP address must not be fetched (``loopback``, ``private``, …), or None."""
+    address = address.strip("[]").split("%", 1)[0]
     try:
-        ip = ipaddress.ip_address(address.strip("[]").split("%", 1)[0])
+        ip = ipaddress.ip_address(address)
     except ValueError:
-        return None
+        normalised = legacy_ipv4(address)
+        if normalised is None:
+            return None
+        ip = ipaddress.ip_address(normalised)
     # An IPv4 address written as IPv6 (::ffff:10.0.0.1) is judged as the IPv4 address.
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped

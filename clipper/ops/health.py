@@ -21,6 +21,7 @@ FAILURE_CLASSES = (
     "timeout",
     "http_errors",
     "empty_results",
+    "pages_lost",
     "parse_failures",
     "zero_items",
     "coverage_low",
@@ -30,6 +31,15 @@ FAILURE_CLASSES = (
 )
 
 COVERAGE_FIELDS = ("published", "body", "region", "outlet")
+# Pages the server will never let the crawler have, however often it asks: a redirect loop,
+# a response that inflates past DOWNLOAD_MAXSIZE (a gzip bomb). Each is a lost page, so the
+# run is unhealthy even when it is the only fault (a 404 is a page that is gone, not lost).
+LOST_PAGE_FAILURES = ("RedirectLoop", "DecompressionBomb")
+
+
+def lost_pages(stats: dict) -> int:
+    """Pages lost to a server that would not hand them over (see LOST_PAGE_FAILURES)."""
+    return sum(int(stats.get(f"clipper/download/failed/{name}", 0)) for name in LOST_PAGE_FAILURES)
 
 
 def listed(stats: dict) -> int:
@@ -73,6 +83,8 @@ def classify(stats: dict, reason: str) -> str | None:
         return "http_errors"
     if responses and not listed(stats) and stats.get("clipper/listing/pages", 0):
         return "empty_results"
+    if lost_pages(stats):
+        return "pages_lost"
     dropped = sum(
         v
         for k, v in stats.items()

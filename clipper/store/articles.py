@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import StatementError
 
+from clipper.store import retries
 from clipper.text.paragraphs import content_hash, text_key
 from models import Article, DroppedPage, Outlet, Sighting
 
@@ -210,13 +211,15 @@ class ArticleStore:
 
     # -- reads ---------------------------------------------------------------------------
     def known_source_urls(self, urls: Iterable[str]) -> set[str]:
-        """The pages among ``urls`` already handled: stored, or dropped for a lasting reason.
+        """The pages among ``urls`` already handled: stored, or dropped for a lasting reason
+        or for a transient one whose retry is not due yet (``clipper.store.retries``).
 
         For a nightly run, only pages a nightly run handled: what an ad hoc run stored or
         dropped (one listing page of it, half a Ctrl-C'd run, other relevance terms) is
         fetched again, so the nightly neither skips it nor stops paging at it.
         """
         urls = list(dict.fromkeys(urls))
+        now = datetime.now(UTC)
         found: set[str] = set()
         with self.engine.connect() as conn:
             for start in range(0, len(urls), LOOKUP_CHUNK):
@@ -225,6 +228,8 @@ class ArticleStore:
                     query = select(table.source_url).where(table.source_url.in_(chunk))
                     if self.nightly:
                         query = query.where(table.seen_by_nightly.is_(True))
+                    if table is DroppedPage:  # a transient drop whose retry is due: fetched
+                        query = query.where(retries.skipped(now))
                     found.update(conn.execute(query).scalars())
         return found
 

@@ -4,12 +4,20 @@ The embedded default is a SQLite file, ``data/clipper.sqlite`` under the working
 in WAL mode so analysts can read while a crawl writes. PostgreSQL is the production
 database (``postgresql+psycopg://…``). Every engine handed out is migrated to the newest
 schema first, so a fresh database needs no manual step.
+
+An upgrade runs every migration in one transaction, on SQLite too (whose driver would commit
+each ``CREATE`` on its own), so a setup killed at any point leaves the database as it was.
+A half-made schema from older versions (clipper's tables, no recorded revision) is rebuilt
+when its tables are empty, and otherwise refused with what to do.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -17,7 +25,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
@@ -27,6 +35,8 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_WAL_AUTOCHECKPOINT_PAGES = 10_000
 # Per connection; a crawl writes through one.
 SQLITE_CACHE_KIB = 65_536
+
+logger = logging.getLogger(__name__)
 
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
@@ -115,8 +125,11 @@ def current_revision(engine: Engine) -> str | None:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema up to ``revision``; a no-op when it is already there."""
     try:
-        if revision == "head" and current_revision(engine) == head_revision():
+        current = current_revision(engine)
+        if revision == "head" and current == head_revision():
             return
+        if current is None:
+            _repair_half_made(engine)
         _run_alembic(engine, command.upgrade, revision)
     except OperationalError as exc:
         raise DatabaseError(f"cannot reach the database {engine.url!r}: {exc.orig}") from exc
@@ -126,10 +139,99 @@ def downgrade(engine: Engine, revision: str) -> None:
     _run_alembic(engine, command.downgrade, revision)
 
 
+def _clipper_tables(conn: Connection) -> list[str]:
+    from models import Base
+
+    present = set(inspect(conn).get_table_names())
+    return [name for name in Base.metadata.tables if name in present]
+
+
+def _repair_half_made(engine: Engine) -> None:
+    """A schema without a recorded revision but with clipper's tables: what a first setup
+    killed midway left before upgrades were one transaction. When no table holds a row it
+    is dropped (the upgrade then builds it again); otherwise nothing is touched and the
+    operator is told what is wrong."""
+    with _migration_connection(engine) as conn, conn.begin():
+        # Looked at again under the lock: another process may have set the schema up since.
+        if MigrationContext.configure(conn).get_current_revision() is not None:
+            return
+        if not _clipper_tables(conn):
+            return
+        quote = conn.dialect.identifier_preparer.quote
+        # Every table, not only clipper's: a table of someone else's with rows is no
+        # leftover to drop. (FTS5's shadow tables hold their own bookkeeping rows.)
+        tables = [t for t in inspect(conn).get_table_names() if not t.startswith("articles_fts")]
+        rows = {t: conn.execute(text(f"SELECT COUNT(*) FROM {quote(t)}")).scalar() for t in tables}
+        if any(rows.values()):
+            held = ", ".join(f"{t} ({n} rows)" for t, n in rows.items() if n)
+            raise DatabaseError(
+                f"the database {engine.url!r} has clipper's tables but no schema version (no "
+                f"alembic_version row; an interrupted first setup of an older clipper), and "
+                f"they hold data: {held}. Back it up, then either record the revision the "
+                f"tables are at (INSERT INTO alembic_version VALUES ('<revision>')) or move "
+                f"the database aside and let clipper create a new one"
+            )
+        logger.warning(
+            "The database %r has empty clipper tables but no schema version (an interrupted "
+            "first setup): building the schema again",
+            engine.url,
+        )
+        _drop_clipper_schema(conn)
+
+
+def _drop_clipper_schema(conn: Connection) -> None:
+    """What the migrations create (tables, views, triggers, the FTS table), in a database
+    known to hold no rows."""
+    from models import Base
+
+    # The models' tables children first (SQLite has foreign keys on).
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    if conn.dialect.name != "sqlite":
+        for table in tables:  # CASCADE takes the views (and indexes) along
+            conn.exec_driver_sql(f'DROP TABLE IF EXISTS "{table}" CASCADE')
+        return
+    # SQLite tracks no dependencies: triggers and views first (they name tables), the FTS5
+    # table (its shadow tables go with it), then the tables.
+    for kind, name in conn.execute(
+        text("SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'view')")
+    ).all():
+        conn.exec_driver_sql(f'DROP {kind.upper()} IF EXISTS "{name}"')
+    for table in ("articles_fts", *tables):
+        conn.exec_driver_sql(f'DROP TABLE IF EXISTS "{table}"')
+
+
+@contextmanager
+def _migration_connection(engine: Engine) -> Iterator[Connection]:
+    """A connection whose transaction covers DDL. pysqlite begins a transaction only before
+    INSERT/UPDATE/DELETE and lets each CREATE commit on its own; here it issues no BEGIN of
+    its own and the transaction starts with ``BEGIN IMMEDIATE`` (which also makes a second
+    process setting up the same file wait, then find the schema made)."""
+    with engine.connect() as conn:
+        if conn.dialect.name != "sqlite":
+            yield conn
+            return
+        driver = conn.connection.driver_connection
+        level = driver.isolation_level
+        driver.isolation_level = None
+
+        def begin(connection: Connection) -> None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+        event.listen(conn, "begin", begin)
+        try:
+            yield conn
+        finally:
+            event.remove(conn, "begin", begin)
+            if conn.in_transaction():
+                conn.rollback()
+            driver.isolation_level = level  # the pooled connection behaves as before
+
+
 def _run_alembic(engine: Engine, fn, revision: str) -> None:
     config = alembic_config()
     try:
-        with engine.begin() as conn:
+        # One transaction for all the migrations (see env.py): all or nothing.
+        with _migration_connection(engine) as conn, conn.begin():
             config.attributes["connection"] = conn
             fn(config, revision)
     except CommandError as exc:  # an unknown revision, a downgrade target above the current

@@ -27,6 +27,11 @@ def _run(connection) -> None:
         # SQLite cannot ALTER most things: batch mode recreates tables instead.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        # All migrations of an upgrade in the one transaction clipper.store.engine opened
+        # (with BEGIN on SQLite, whose DDL the driver would commit statement by statement):
+        # a first setup killed midway leaves an empty database, never tables without a
+        # recorded revision.
+        transaction_per_migration=False,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -7,8 +7,12 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import uuid
 from datetime import date, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from pages import file_response
@@ -312,9 +316,22 @@ def test_api_is_used_when_keys_are_set(monkeypatch, env, api):
         assert "start=101" in request.url
         assert "display=100" in request.url
         assert "sort=date" in request.url
-        assert request.headers["X-Naver-Client-Secret"] == b"secret-1"
+        # The request holds no keys (it may wait in Redis, be archived or redirected):
+        # clipper.middlewares.secrets adds them at download time, for the API's origin only.
+        assert b"X-Naver-Client-Secret" not in request.headers
         assert "secret-1" not in request.url
         assert "secret-1" not in repr(request)
+        spider = make_spider()
+        assert spider.secret_headers(request) == {
+            "X-Naver-Client-Id": "id-1",
+            "X-Naver-Client-Secret": "secret-1",
+        }
+        for elsewhere in (
+            "https://evil.example/v1/search/news.json",
+            "http://openapi.naver.com/v1/search/news.json",  # another scheme, another port
+            "https://openapi.naver.com:8443/v1/search/news.json",
+        ):
+            assert spider.secret_headers(request.replace(url=elsewhere)) == {}
     else:
         assert request.url.startswith("https://search.naver.com/search.naver?")
         assert "start=11" in request.url
@@ -497,3 +514,148 @@ def test_mirror_api_checks_the_key_headers(headers, status):
         assert data["display"] == len(data["items"]) == 2
         assert data["total"] > 2
         assert all("<b>작은도서관</b>" in item["title"] for item in data["items"])
+
+
+# --- The keys never leave the API's host, and never wait in a queue ---------------------------
+
+
+class _KeyLog(BaseHTTPRequestHandler):
+    """Records the key headers each request brought. ``redirects`` maps a URL (without its
+    query) to the URL it redirects to; everything else answers an empty API result."""
+
+    redirects: ClassVar[dict[str, str]] = {}
+    seen: ClassVar[list[tuple[str, str, str | None, str | None]]] = []
+
+    def do_GET(self):
+        host = f"{self.server.server_address[0]}:{self.server.server_address[1]}"
+        path = self.path.split("?", 1)[0]
+        _KeyLog.seen.append(
+            (host, path, self.headers.get("X-Naver-Client-Id"),
+             self.headers.get("X-Naver-Client-Secret"))
+        )  # fmt: skip
+        if (target := self.redirects.get(f"http://{host}{path}")) is not None:
+            query = self.path.split("?", 1)[1] if "?" in self.path else ""
+            self.send_response(302)
+            self.send_header("Location", f"{target}?{query}")
+            self.end_headers()
+            return
+        body = json.dumps({"total": 0, "start": 1, "display": 0, "items": []}).encode()
+        if path == "/robots.txt":
+            body = b"User-agent: *\nAllow: /\n"
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def two_hosts():
+    """The same little server on 127.0.0.1 (the "API host") and 127.0.0.2 (another host)."""
+    _KeyLog.seen = []
+    servers = []
+    for address in ("127.0.0.1", "127.0.0.2"):
+        server = ThreadingHTTPServer((address, 0), _KeyLog)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+    yield [f"http://{s.server_address[0]}:{s.server_address[1]}" for s in servers]
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def crawl_api(api_url: str, tmp_path, *extra: str, env=None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [
+            sys.executable, "-m", "clipper", "crawl", "naver_news",
+            "-s", f"CLIPPER_NAVER_API_URL={api_url}",
+            "-s", "CLIPPER_KEYWORDS=작은도서관",
+            # The other host is a private address: let the guard pass it, so only the
+            # keys' own rule keeps them from it.
+            "-s", "CLIPPER_ALLOWED_PRIVATE_HOSTS=127.0.0.2",
+            "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
+            "-s", "RETRY_ENABLED=False", *extra,
+        ],
+        cwd=REPO, capture_output=True, text=True, timeout=120,
+        env=dict(
+            os.environ, CLIPPER_DATABASE_URL=f"sqlite:///{tmp_path / 'clipper.sqlite'}",
+            NAVER_CLIENT_ID="client-Id-7", NAVER_CLIENT_SECRET="s3cr3t-Value-9",
+            **(env or {}),
+        ),
+    )  # fmt: skip
+
+
+def test_keys_are_not_forwarded_on_a_redirect_to_another_host(two_hosts, tmp_path):
+    api, other = two_hosts
+    # The API moves on its own host (keys again), then sends the crawler to another host.
+    _KeyLog.redirects = {
+        f"{api}/v1/search/news.json": f"{api}/v2/search/news.json",
+        f"{api}/v2/search/news.json": f"{other}/v1/search/news.json",
+    }
+    result = crawl_api(f"{api}/v1/search/news.json", tmp_path)
+    # (An API answer without results: the run is flagged empty_results, exit 1.)
+    assert "Traceback" not in result.stderr, result.stderr[-3000:]
+    api_calls = [s for s in _KeyLog.seen if s[1] != "/robots.txt"]
+    assert [(host, path) for host, path, *_ in api_calls] == [
+        (api[7:], "/v1/search/news.json"),
+        (api[7:], "/v2/search/news.json"),
+        (other[7:], "/v1/search/news.json"),
+    ]
+    assert [(key_id, secret) for _, _, key_id, secret in api_calls] == [
+        ("client-Id-7", "s3cr3t-Value-9"),
+        ("client-Id-7", "s3cr3t-Value-9"),
+        (None, None),  # off the API's host: no keys
+    ]
+
+
+def test_keys_never_sit_in_the_redis_queue(two_hosts, tmp_path):
+    """Distributed mode pickles every scheduled request into Redis: a redirected API request
+    (scheduled again after its download) included. Every command Redis receives during the
+    crawl is watched (MONITOR): none carries key material."""
+    from test_distributed import ADDON, redis_url_or_skip
+
+    redis_url = redis_url_or_skip()
+    import redis
+
+    api, other = two_hosts
+    _KeyLog.redirects = {
+        f"{api}/v1/search/news.json": f"{api}/v2/search/news.json",
+        f"{api}/v2/search/news.json": f"{other}/v1/search/news.json",
+    }
+    server = redis.Redis.from_url(redis_url)
+    run = f"keys-{uuid.uuid4().hex[:8]}"
+    commands: list[str] = []
+    watching = threading.Event()
+
+    def watch():
+        with server.monitor() as monitor:
+            watching.set()
+            for event in monitor.listen():
+                commands.append(event["command"])
+                if "STOP-WATCHING" in event["command"]:
+                    return
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    watching.wait(5)
+    try:
+        result = crawl_api(
+            f"{api}/v1/search/news.json", tmp_path,
+            "-s", f"ADDONS={ADDON}", "-s", f"CLIPPER_REDIS_URL={redis_url}",
+            "-s", f"CLIPPER_REDIS_RUN={run}", "-s", "CLIPPER_REDIS_IDLE_CLOSE=1",
+        )  # fmt: skip
+    finally:
+        server.get("STOP-WATCHING")
+        watcher.join(10)
+        keys = server.keys(f"clipper:naver_news:{run}:*")
+        if keys:
+            server.delete(*keys)
+    assert "Traceback" not in result.stderr, result.stderr[-3000:]
+    queued = [c for c in commands if f"clipper:naver_news:{run}:requests" in c and "ZADD" in c]
+    assert len(queued) >= 3  # the API request and its redirects went through the queue
+    assert not [c for c in commands if "s3cr3t-Value-9" in c or "client-Id-7" in c]
+    # ...and the keys still reached the API, at download time.
+    assert (api[7:], "/v2/search/news.json", "client-Id-7", "s3cr3t-Value-9") in _KeyLog.seen
