@@ -38,7 +38,7 @@ from clipper.text.dates import parse_day
 from clipper.text.encoding import response_text
 from clipper.text.urls import canonical_url
 from spiders.article import ArticlePageSpider
-from spiders.rss import parse_feed
+from spiders.rss import feed_entries
 
 MODES = ("search", "feed", "both")
 IDXNO = re.compile(r"articleView\.html\?(?:[^\"'#]*&)?idxno=(\d+)")
@@ -219,7 +219,10 @@ class LocalNewsSpider(ArticlePageSpider):
                     yield self.search_request(site, keyword, 1)
             if self.mode in ("feed", "both"):
                 yield scrapy.Request(
-                    site.feed_url, callback=self.parse_feed, cb_kwargs={"site": site}
+                    site.feed_url,
+                    callback=self.parse_feed,
+                    errback=self.download_failed,
+                    cb_kwargs={"site": site},
                 )
 
     def search_request(self, site: Site, keyword: str, page: int) -> scrapy.Request:
@@ -284,8 +287,7 @@ class LocalNewsSpider(ArticlePageSpider):
     # --- Feed -------------------------------------------------------------------------------
 
     def parse_feed(self, response, site: Site):
-        entries = parse_feed(response_text(response))
-        self.count_listing(len(entries))
+        entries = feed_entries(self, response)
         wanted = [
             entry
             for entry in entries

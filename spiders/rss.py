@@ -14,6 +14,12 @@ failures (timeouts, 5xx after retries) yield nothing, so the next run fetches th
 ``source_url`` is the article page's canonical URL (the page is where the article was seen;
 the feed is only how it was found); ``url`` is the URL the page declares for itself when it
 lies on the outlet's ``domain`` (a CSV column), else the same.
+
+Feeds are bounded (issue 13, item 9; docs/operations.md "Feed limits"): a feed larger than
+``DOWNLOAD_MAXSIZE`` is cancelled by the downloader and reported as a failed download (an
+ERROR, so the run fails and says which feed); of a feed listing more than
+``CLIPPER_FEED_MAX_ITEMS`` entries only the first (newest) that many are read, the others
+counted as ``clipper/<spider>/feed/entries_truncated`` with a warning naming the feed.
 """
 
 from __future__ import annotations
@@ -38,7 +44,7 @@ from spiders.article import ArticlePageSpider
 
 DEGRADE_STATUSES = {404, 410}
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
-_CDATA = re.compile(r"(<!\[CDATA\[.*?\]\]>)", re.S)
+_CDATA_START, _CDATA_END = "<![CDATA[", "]]>"
 # An "&" that starts no entity: feeds print query strings raw (?id=5&cat=2), and lxml's
 # recovery would drop "&cat" as an unknown entity.
 _BARE_AMPERSAND = re.compile(r"&(?!(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#x[0-9A-Fa-f]+);)")
@@ -46,6 +52,9 @@ _ENTRY = "//*[local-name()='item' or local-name()='entry']"
 _SUMMARY = ("description", "summary", "encoded", "content")
 _DATE = ("pubDate", "published", "updated", "date")
 _AUTHOR = ("author", "creator")
+# Entries read per feed (CLIPPER_FEED_MAX_ITEMS): real feeds list 10 to a few hundred; each
+# entry read may become a queued request, so a feed of 75,000 queued them all (~450 MB).
+DEFAULT_FEED_MAX_ITEMS = 1000
 
 
 @dataclass(frozen=True)
@@ -100,8 +109,37 @@ def _permalink(entry: Selector) -> str:
     return guid.strip() if guid.strip().startswith("http") else ""
 
 
-def parse_feed(text: str) -> list[FeedEntry]:
-    """The entries of an RSS (0.9x/2.0) or Atom feed given as decoded text; [] if none.
+@dataclass(frozen=True)
+class Feed:
+    entries: list[FeedEntry]  # the entries read, in feed order
+    listed: int  # entries the feed holds, read or not (with a link or not)
+    read: int = 0  # entries looked at (up to the cap)
+
+    @property
+    def truncated(self) -> int:
+        """Entries past the cap, not read."""
+        return max(0, self.listed - self.read)
+
+
+def _escape_bare_ampersands(body: str) -> str:
+    """``body`` with every bare ``&`` outside CDATA sections escaped, in one pass (a regex
+    for whole sections rescans to the end from every unclosed ``<![CDATA[``)."""
+    parts, position = [], 0
+    while True:
+        start = body.find(_CDATA_START, position)
+        end = body.find(_CDATA_END, start + len(_CDATA_START)) if start >= 0 else -1
+        if end < 0:
+            parts.append(_BARE_AMPERSAND.sub("&amp;", body[position:]))
+            return "".join(parts)
+        end += len(_CDATA_END)
+        parts.append(_BARE_AMPERSAND.sub("&amp;", body[position:start]))
+        parts.append(body[start:end])
+        position = end
+
+
+def read_feed(text: str, max_items: int | None = None) -> Feed:
+    """The entries of an RSS (0.9x/2.0) or Atom feed given as decoded text: the first
+    ``max_items`` (all when None), and how many the feed holds.
 
     Entries without a link are skipped. The XML declaration is dropped (the text is already
     decoded, and lxml refuses a str that declares an encoding). A bare ``&`` (a raw query
@@ -109,19 +147,16 @@ def parse_feed(text: str) -> list[FeedEntry]:
     """
     body = _XML_DECLARATION.sub("", text or "", count=1).strip()
     if not body:
-        return []
-    # CDATA sections are taken as they are; elsewhere a bare "&" is escaped.
-    parts = _CDATA.split(body)
-    body = "".join(
-        part if index % 2 else _BARE_AMPERSAND.sub("&amp;", part)
-        for index, part in enumerate(parts)
-    )
+        return Feed([], 0)
     try:
-        sel = Selector(text=body, type="xml")
+        sel = Selector(text=_escape_bare_ampersands(body), type="xml")
     except Exception:  # not XML at all
-        return []
+        return Feed([], 0)
+    nodes = sel.root.xpath(_ENTRY) if sel.root is not None else []
+    wanted = nodes if max_items is None else nodes[:max_items]
     entries = []
-    for entry in sel.xpath(_ENTRY):
+    for node in wanted:
+        entry = Selector(root=node, type="xml")
         link = _link(entry)
         if not link:
             continue
@@ -135,7 +170,32 @@ def parse_feed(text: str) -> list[FeedEntry]:
                 permalink=_permalink(entry),
             )
         )
-    return entries
+    return Feed(entries, len(nodes), len(wanted))
+
+
+def parse_feed(text: str) -> list[FeedEntry]:
+    """Every entry of a feed (:func:`read_feed` without a cap); [] if none."""
+    return read_feed(text).entries
+
+
+def feed_entries(spider: ArticlePageSpider, response) -> list[FeedEntry]:
+    """The entries a spider reads from a feed response: at most ``CLIPPER_FEED_MAX_ITEMS``,
+    the rest counted (``clipper/<spider>/feed/entries_truncated``) and said; the listing
+    counted."""
+    cap = spider.settings.getint("CLIPPER_FEED_MAX_ITEMS", DEFAULT_FEED_MAX_ITEMS)
+    feed = read_feed(response_text(response), cap if cap > 0 else None)
+    spider.count_listing(len(feed.entries))
+    if feed.truncated:
+        spider.count("feed/truncated")
+        spider.count("feed/entries_truncated", feed.truncated)
+        spider.logger.warning(
+            "Feed %s lists %d entries: read the first %d (CLIPPER_FEED_MAX_ITEMS), %d not read",
+            response.url,
+            feed.listed,
+            feed.read,
+            feed.truncated,
+        )
+    return feed.entries
 
 
 def load_feed_sources(path: str | Path | None = None) -> list[FeedSource]:
@@ -179,11 +239,17 @@ class RssSpider(ArticlePageSpider):
 
     async def start(self):
         for source in self.feed_sources():
-            yield scrapy.Request(source.url, callback=self.parse, cb_kwargs={"source": source})
+            # A feed that cannot be had (over DOWNLOAD_MAXSIZE, 5xx after retries) is a failed
+            # download with its reason, not a traceback.
+            yield scrapy.Request(
+                source.url,
+                callback=self.parse,
+                errback=self.download_failed,
+                cb_kwargs={"source": source},
+            )
 
     def parse(self, response, source: FeedSource):
-        entries = parse_feed(response_text(response))
-        self.count_listing(len(entries))
+        entries = feed_entries(self, response)
         if not entries:
             self.logger.warning("No entries in the feed %s", response.url)
         wanted = [
