@@ -320,6 +320,9 @@ def test_the_only_fault_fails_the_run(hostile_server, hostile_report, database_u
           expected, "failed", False)  # fmt: skip
 
 
+# No traceback on this branch (the board spider walks blocks with a stack), but libxml2 stops
+# at 2,048 levels, so the post's text is lost (MissingBody): extract flattens such pages; the
+# board spider must read its page through that parse too.
 @pytest.mark.xfail(reason=FIXED_ON["extract"], strict=False)
 def test_board_post_with_5000_nested_elements(
     hostile_server, hostile_report, database_url, db_kind
