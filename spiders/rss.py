@@ -19,11 +19,13 @@ Feeds are bounded (issue 13, item 9; docs/operations.md "Feed limits"): a feed l
 ``DOWNLOAD_MAXSIZE`` is cancelled by the downloader and reported as a failed download (an
 ERROR, so the run fails and says which feed); of a feed listing more than
 ``CLIPPER_FEED_MAX_ITEMS`` entries only the first (newest) that many are read, the others
-counted as ``clipper/<spider>/feed/entries_truncated`` with a warning naming the feed.
+counted as ``clipper/<spider>/feed/entries_truncated`` with a warning naming the feed. Feeds
+are parsed an entry at a time, so no feed becomes one tree of all its entries.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import re
@@ -34,6 +36,7 @@ from pathlib import Path
 
 import scrapy
 from bs4 import BeautifulSoup
+from lxml import etree
 from parsel import Selector
 from scrapy.spidermiddlewares.httperror import HttpError
 
@@ -137,40 +140,74 @@ def _escape_bare_ampersands(body: str) -> str:
         position = end
 
 
+_ENTRY_NAMES = frozenset({"item", "entry"})
+_FEED_CHUNK = 1 << 16  # characters fed to the parser at a time
+
+
+def _entry_elements(body: str) -> Iterator[object]:
+    """The feed's entry elements in document order, parsed incrementally: each entry is
+    yielded when its end tag is read and cleared once the caller moves on, so a feed of
+    75,000 entries never becomes one tree of 75,000 (recovering from broken markup as a
+    whole-document parse would)."""
+    parser = etree.XMLPullParser(
+        events=("end",), recover=True, huge_tree=True, resolve_entities=False,
+        remove_comments=True, no_network=True,
+    )  # fmt: skip
+
+    def entries():
+        for _event, element in parser.read_events():
+            if isinstance(element.tag, str) and etree.QName(element).localname in _ENTRY_NAMES:
+                yield element
+                element.clear(keep_tail=True)
+                # Entries read before this one are gone for good: drop them from the tree.
+                while element.getprevious() is not None:
+                    del element.getparent()[0]
+
+    for start in range(0, len(body), _FEED_CHUNK):
+        parser.feed(body[start : start + _FEED_CHUNK])
+        yield from entries()
+    # Not XML at all, or cut short: what was read stands.
+    with contextlib.suppress(etree.XMLSyntaxError):
+        parser.close()
+    yield from entries()
+
+
+def _feed_entry(element) -> FeedEntry | None:
+    entry = Selector(root=element, type="xml")
+    link = _link(entry)
+    if not link:
+        return None
+    return FeedEntry(
+        title=" ".join(html_to_text(_child_text(entry, ("title",))).split()),
+        link=link,
+        summary=html_to_text(_child_text(entry, _SUMMARY)),
+        published_raw=_child_text(entry, _DATE),
+        author=" ".join(_child_text(entry, _AUTHOR).split()),
+        permalink=_permalink(entry),
+    )
+
+
 def read_feed(text: str, max_items: int | None = None) -> Feed:
     """The entries of an RSS (0.9x/2.0) or Atom feed given as decoded text: the first
     ``max_items`` (all when None), and how many the feed holds.
 
     Entries without a link are skipped. The XML declaration is dropped (the text is already
     decoded, and lxml refuses a str that declares an encoding). A bare ``&`` (a raw query
-    string in a link) is escaped first; lxml recovers from other broken markup.
+    string in a link) is escaped first; lxml recovers from other broken markup. Entries past
+    ``max_items`` are only counted.
     """
     body = _XML_DECLARATION.sub("", text or "", count=1).strip()
     if not body:
         return Feed([], 0)
-    try:
-        sel = Selector(text=_escape_bare_ampersands(body), type="xml")
-    except Exception:  # not XML at all
-        return Feed([], 0)
-    nodes = sel.root.xpath(_ENTRY) if sel.root is not None else []
-    wanted = nodes if max_items is None else nodes[:max_items]
-    entries = []
-    for node in wanted:
-        entry = Selector(root=node, type="xml")
-        link = _link(entry)
-        if not link:
-            continue
-        entries.append(
-            FeedEntry(
-                title=" ".join(html_to_text(_child_text(entry, ("title",))).split()),
-                link=link,
-                summary=html_to_text(_child_text(entry, _SUMMARY)),
-                published_raw=_child_text(entry, _DATE),
-                author=" ".join(_child_text(entry, _AUTHOR).split()),
-                permalink=_permalink(entry),
-            )
-        )
-    return Feed(entries, len(nodes), len(wanted))
+    entries, listed = [], 0
+    for element in _entry_elements(_escape_bare_ampersands(body)):
+        listed += 1
+        if max_items is None or listed <= max_items:
+            entry = _feed_entry(element)
+            if entry is not None:
+                entries.append(entry)
+    read = listed if max_items is None else min(listed, max_items)
+    return Feed(entries, listed, read)
 
 
 def parse_feed(text: str) -> list[FeedEntry]:
