@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
@@ -69,7 +70,7 @@ class JsonLines:
     """The objects on a binary stream (stdin by default), bad lines reported and counted."""
 
     def __init__(self, stream: BinaryIO | None = None):
-        self.stream = stream if stream is not None else click.get_binary_stream("stdin")
+        self.stream = stream if stream is not None else sys.stdin.buffer
         self.bad = 0
 
     def __iter__(self) -> Iterator[tuple[int, dict[str, Any]]]:
