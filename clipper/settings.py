@@ -53,6 +53,8 @@ CLIPPER_KEYWORDS: list[str] = []
 # empty means the shipped lists. Adding an outlet is a row in such a file, no code.
 CLIPPER_LOCALNEWS_SITES = ""
 CLIPPER_RSS_FEEDS = ""
+# Entries read per feed (spiders rss, localnews); the rest are counted, not read (0: all).
+CLIPPER_FEED_MAX_ITEMS = 1000
 # Portals (spiders naver_news, daum_news, google_news): the real endpoints. The Naver Search API
 # keys are NAVER_CLIENT_ID / NAVER_CLIENT_SECRET in the environment, read by the spider only
 # (never settings: Scrapy logs the settings at start-up).

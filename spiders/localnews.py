@@ -38,7 +38,7 @@ from clipper.text.dates import parse_day
 from clipper.text.encoding import response_text
 from clipper.text.urls import canonical_url
 from spiders.article import ArticlePageSpider
-from spiders.rss import parse_feed
+from spiders.rss import feed_entries
 
 MODES = ("search", "feed", "both")
 IDXNO = re.compile(r"articleView\.html\?(?:[^\"'#]*&)?idxno=(\d+)")
@@ -109,22 +109,45 @@ def load_sites(path: str | Path | None = None) -> list[Site]:
     return sites
 
 
-def _row_day(link) -> date | None:
-    """The day printed in the row around a result link: the nearest ancestor (up to four
-    levels) that holds a date and no other article's link."""
-    element = link.root
-    own = IDXNO.search(link.attrib.get("href", ""))
-    for _ in range(4):
-        element = element.getparent()
-        if element is None:
-            return None
-        ids = {m.group(1) for href in element.xpath(".//a/@href") if (m := IDXNO.search(href))}
-        if own and ids - {own.group(1)}:
-            return None  # reached the list itself
-        day = parse_day(element.text_content())
-        if day:
-            return day
-    return None
+class _RowDays:
+    """The day printed in the row around each result link of one list page.
+
+    A row is the nearest ancestor of a link (up to four levels) that holds a date and no
+    other article's link. The article ids an ancestor holds and the day it shows are worked
+    out once per ancestor: the links of one block share their ancestors, and working them out
+    per link made a page quadratic in its links (8,000 links in one block: a minute).
+    """
+
+    def __init__(self) -> None:
+        self._ids: dict[object, frozenset[str]] = {}
+        self._days: dict[object, date | None] = {}
+
+    def ids(self, element) -> frozenset[str]:
+        if element not in self._ids:
+            self._ids[element] = frozenset(
+                m.group(1) for href in element.xpath(".//a/@href") if (m := IDXNO.search(href))
+            )
+        return self._ids[element]
+
+    def day_of(self, element) -> date | None:
+        if element not in self._days:
+            self._days[element] = parse_day(element.text_content())
+        return self._days[element]
+
+    def __call__(self, link) -> date | None:
+        element = link.root
+        own = IDXNO.search(link.attrib.get("href", ""))
+        for _ in range(4):
+            element = element.getparent()
+            if element is None:
+                return None
+            ids = self.ids(element)
+            if own and (len(ids) > 1 or (ids and own.group(1) not in ids)):
+                return None  # reached the list itself
+            day = self.day_of(element)
+            if day:
+                return day
+        return None
 
 
 def parse_list(sel: Selector, page_url: str) -> tuple[list[ListEntry], bool]:
@@ -141,13 +164,14 @@ def parse_list(sel: Selector, page_url: str) -> tuple[list[ListEntry], bool]:
     if not in_container:
         links = [a for a in sel.css(ARTICLE_LINKS) if not a.xpath(CHROME)]
     entries: dict[int, ListEntry] = {}
+    row_day = _RowDays()
     for link in links:
         href = link.attrib.get("href", "")
         match = IDXNO.search(href)
         if not match or int(match.group(1)) in entries:
             continue
         idxno = int(match.group(1))
-        entries[idxno] = ListEntry(urljoin(page_url, href), idxno, _row_day(link))
+        entries[idxno] = ListEntry(urljoin(page_url, href), idxno, row_day(link))
     return list(entries.values()), in_container
 
 
@@ -195,7 +219,10 @@ class LocalNewsSpider(ArticlePageSpider):
                     yield self.search_request(site, keyword, 1)
             if self.mode in ("feed", "both"):
                 yield scrapy.Request(
-                    site.feed_url, callback=self.parse_feed, cb_kwargs={"site": site}
+                    site.feed_url,
+                    callback=self.parse_feed,
+                    errback=self.download_failed,
+                    cb_kwargs={"site": site},
                 )
 
     def search_request(self, site: Site, keyword: str, page: int) -> scrapy.Request:
@@ -260,8 +287,7 @@ class LocalNewsSpider(ArticlePageSpider):
     # --- Feed -------------------------------------------------------------------------------
 
     def parse_feed(self, response, site: Site):
-        entries = parse_feed(response_text(response))
-        self.count_listing(len(entries))
+        entries = feed_entries(self, response)
         wanted = [
             entry
             for entry in entries

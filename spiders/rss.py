@@ -14,10 +14,18 @@ failures (timeouts, 5xx after retries) yield nothing, so the next run fetches th
 ``source_url`` is the article page's canonical URL (the page is where the article was seen;
 the feed is only how it was found); ``url`` is the URL the page declares for itself when it
 lies on the outlet's ``domain`` (a CSV column), else the same.
+
+Feeds are bounded (issue 13, item 9; docs/operations.md "Feed limits"): a feed larger than
+``DOWNLOAD_MAXSIZE`` is cancelled by the downloader and reported as a failed download (an
+ERROR, so the run fails and says which feed); of a feed listing more than
+``CLIPPER_FEED_MAX_ITEMS`` entries only the first (newest) that many are read, the others
+counted as ``clipper/<spider>/feed/entries_truncated`` with a warning naming the feed. Feeds
+are parsed an entry at a time, so no feed becomes one tree of all its entries.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import re
@@ -28,6 +36,7 @@ from pathlib import Path
 
 import scrapy
 from bs4 import BeautifulSoup
+from lxml import etree
 from parsel import Selector
 from scrapy.spidermiddlewares.httperror import HttpError
 
@@ -38,7 +47,7 @@ from spiders.article import ArticlePageSpider
 
 DEGRADE_STATUSES = {404, 410}
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
-_CDATA = re.compile(r"(<!\[CDATA\[.*?\]\]>)", re.S)
+_CDATA_START, _CDATA_END = "<![CDATA[", "]]>"
 # An "&" that starts no entity: feeds print query strings raw (?id=5&cat=2), and lxml's
 # recovery would drop "&cat" as an unknown entity.
 _BARE_AMPERSAND = re.compile(r"&(?!(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#x[0-9A-Fa-f]+);)")
@@ -46,6 +55,9 @@ _ENTRY = "//*[local-name()='item' or local-name()='entry']"
 _SUMMARY = ("description", "summary", "encoded", "content")
 _DATE = ("pubDate", "published", "updated", "date")
 _AUTHOR = ("author", "creator")
+# Entries read per feed (CLIPPER_FEED_MAX_ITEMS): real feeds list 10 to a few hundred; each
+# entry read may become a queued request, so a feed of 75,000 queued them all (~450 MB).
+DEFAULT_FEED_MAX_ITEMS = 1000
 
 
 @dataclass(frozen=True)
@@ -100,42 +112,127 @@ def _permalink(entry: Selector) -> str:
     return guid.strip() if guid.strip().startswith("http") else ""
 
 
-def parse_feed(text: str) -> list[FeedEntry]:
-    """The entries of an RSS (0.9x/2.0) or Atom feed given as decoded text; [] if none.
+@dataclass(frozen=True)
+class Feed:
+    entries: list[FeedEntry]  # the entries read, in feed order
+    listed: int  # entries the feed holds, read or not (with a link or not)
+    read: int = 0  # entries looked at (up to the cap)
+
+    @property
+    def truncated(self) -> int:
+        """Entries past the cap, not read."""
+        return max(0, self.listed - self.read)
+
+
+def _escape_bare_ampersands(body: str) -> str:
+    """``body`` with every bare ``&`` outside CDATA sections escaped, in one pass (a regex
+    for whole sections rescans to the end from every unclosed ``<![CDATA[``)."""
+    parts, position = [], 0
+    while True:
+        start = body.find(_CDATA_START, position)
+        end = body.find(_CDATA_END, start + len(_CDATA_START)) if start >= 0 else -1
+        if end < 0:
+            parts.append(_BARE_AMPERSAND.sub("&amp;", body[position:]))
+            return "".join(parts)
+        end += len(_CDATA_END)
+        parts.append(_BARE_AMPERSAND.sub("&amp;", body[position:start]))
+        parts.append(body[start:end])
+        position = end
+
+
+_ENTRY_NAMES = frozenset({"item", "entry"})
+_FEED_CHUNK = 1 << 16  # characters fed to the parser at a time
+
+
+def _entry_elements(body: str) -> Iterator[object]:
+    """The feed's entry elements in document order, parsed incrementally: each entry is
+    yielded when its end tag is read and cleared once the caller moves on, so a feed of
+    75,000 entries never becomes one tree of 75,000 (recovering from broken markup as a
+    whole-document parse would)."""
+    parser = etree.XMLPullParser(
+        events=("end",), recover=True, huge_tree=True, resolve_entities=False,
+        remove_comments=True, no_network=True,
+    )  # fmt: skip
+
+    def entries():
+        for _event, element in parser.read_events():
+            if isinstance(element.tag, str) and etree.QName(element).localname in _ENTRY_NAMES:
+                yield element
+                element.clear(keep_tail=True)
+                # Entries read before this one are gone for good: drop them from the tree.
+                while element.getprevious() is not None:
+                    del element.getparent()[0]
+
+    for start in range(0, len(body), _FEED_CHUNK):
+        parser.feed(body[start : start + _FEED_CHUNK])
+        yield from entries()
+    # Not XML at all, or cut short: what was read stands.
+    with contextlib.suppress(etree.XMLSyntaxError):
+        parser.close()
+    yield from entries()
+
+
+def _feed_entry(element) -> FeedEntry | None:
+    entry = Selector(root=element, type="xml")
+    link = _link(entry)
+    if not link:
+        return None
+    return FeedEntry(
+        title=" ".join(html_to_text(_child_text(entry, ("title",))).split()),
+        link=link,
+        summary=html_to_text(_child_text(entry, _SUMMARY)),
+        published_raw=_child_text(entry, _DATE),
+        author=" ".join(_child_text(entry, _AUTHOR).split()),
+        permalink=_permalink(entry),
+    )
+
+
+def read_feed(text: str, max_items: int | None = None) -> Feed:
+    """The entries of an RSS (0.9x/2.0) or Atom feed given as decoded text: the first
+    ``max_items`` (all when None), and how many the feed holds.
 
     Entries without a link are skipped. The XML declaration is dropped (the text is already
     decoded, and lxml refuses a str that declares an encoding). A bare ``&`` (a raw query
-    string in a link) is escaped first; lxml recovers from other broken markup.
+    string in a link) is escaped first; lxml recovers from other broken markup. Entries past
+    ``max_items`` are only counted.
     """
     body = _XML_DECLARATION.sub("", text or "", count=1).strip()
     if not body:
-        return []
-    # CDATA sections are taken as they are; elsewhere a bare "&" is escaped.
-    parts = _CDATA.split(body)
-    body = "".join(
-        part if index % 2 else _BARE_AMPERSAND.sub("&amp;", part)
-        for index, part in enumerate(parts)
-    )
-    try:
-        sel = Selector(text=body, type="xml")
-    except Exception:  # not XML at all
-        return []
-    entries = []
-    for entry in sel.xpath(_ENTRY):
-        link = _link(entry)
-        if not link:
-            continue
-        entries.append(
-            FeedEntry(
-                title=" ".join(html_to_text(_child_text(entry, ("title",))).split()),
-                link=link,
-                summary=html_to_text(_child_text(entry, _SUMMARY)),
-                published_raw=_child_text(entry, _DATE),
-                author=" ".join(_child_text(entry, _AUTHOR).split()),
-                permalink=_permalink(entry),
-            )
+        return Feed([], 0)
+    entries, listed = [], 0
+    for element in _entry_elements(_escape_bare_ampersands(body)):
+        listed += 1
+        if max_items is None or listed <= max_items:
+            entry = _feed_entry(element)
+            if entry is not None:
+                entries.append(entry)
+    read = listed if max_items is None else min(listed, max_items)
+    return Feed(entries, listed, read)
+
+
+def parse_feed(text: str) -> list[FeedEntry]:
+    """Every entry of a feed (:func:`read_feed` without a cap); [] if none."""
+    return read_feed(text).entries
+
+
+def feed_entries(spider: ArticlePageSpider, response) -> list[FeedEntry]:
+    """The entries a spider reads from a feed response: at most ``CLIPPER_FEED_MAX_ITEMS``,
+    the rest counted (``clipper/<spider>/feed/entries_truncated``) and said; the listing
+    counted."""
+    cap = spider.settings.getint("CLIPPER_FEED_MAX_ITEMS", DEFAULT_FEED_MAX_ITEMS)
+    feed = read_feed(response_text(response), cap if cap > 0 else None)
+    spider.count_listing(len(feed.entries))
+    if feed.truncated:
+        spider.count("feed/truncated")
+        spider.count("feed/entries_truncated", feed.truncated)
+        spider.logger.warning(
+            "Feed %s lists %d entries: read the first %d (CLIPPER_FEED_MAX_ITEMS), %d not read",
+            response.url,
+            feed.listed,
+            feed.read,
+            feed.truncated,
         )
-    return entries
+    return feed.entries
 
 
 def load_feed_sources(path: str | Path | None = None) -> list[FeedSource]:
@@ -179,11 +276,17 @@ class RssSpider(ArticlePageSpider):
 
     async def start(self):
         for source in self.feed_sources():
-            yield scrapy.Request(source.url, callback=self.parse, cb_kwargs={"source": source})
+            # A feed that cannot be had (over DOWNLOAD_MAXSIZE, 5xx after retries) is a failed
+            # download with its reason, not a traceback.
+            yield scrapy.Request(
+                source.url,
+                callback=self.parse,
+                errback=self.download_failed,
+                cb_kwargs={"source": source},
+            )
 
     def parse(self, response, source: FeedSource):
-        entries = parse_feed(response_text(response))
-        self.count_listing(len(entries))
+        entries = feed_entries(self, response)
         if not entries:
             self.logger.warning("No entries in the feed %s", response.url)
         wanted = [

@@ -4,12 +4,14 @@ Reads articles (``id``, ``url``, ``title``, ``body``, ``outlet``, ``published_ra
 stdin and writes ``{"id": …, "story": …}`` per article, in input order; equal ``story``
 values mean the same story. It runs the crawl's own code: boilerplate removal, the
 signature stage, ``ArticleStore`` with the story hook, on an in-memory SQLite database.
+Text is made storable as the crawl's store does (:mod:`clipper.store.sanitize`: NUL, lone
+surrogates, over-long values). A line that is not a JSON object (:mod:`clipper.commands.jsonl`)
+or cannot be read as an article is an error naming its line number, skipped; the others are
+clustered and written, and the command exits 1.
 """
 
 from __future__ import annotations
 
-import json
-import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
@@ -17,8 +19,10 @@ import click
 from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.pool import StaticPool
 
+from clipper.commands.jsonl import JsonLines, dump_line
 from clipper.store.articles import ArticleStore
 from clipper.store.engine import upgrade
+from clipper.store.sanitize import sanitize
 from clipper.store.stories import DEFAULT_WINDOW_DAYS, StoryConfig, StoryIndex
 from clipper.text.minhash import MatchRule
 from models import Article
@@ -73,20 +77,20 @@ def cluster_records(
 ) -> list[int]:
     """The story id of each record, in order (records as described in the module doc)."""
     now = now or datetime.now(UTC)
+    # One article per record: two records with the same URL stay two articles.
+    items = [_item(record, f"cluster:{n}", now) for n, record in enumerate(records)]
+    return cluster_items(items, config, now)
+
+
+def cluster_items(
+    items: list[dict], config: StoryConfig | None = None, now: datetime | None = None
+) -> list[int]:
+    """The story id of each item made by :func:`_item`, in order."""
+    now = now or datetime.now(UTC)
     engine = memory_engine()
     store = ArticleStore(engine, hooks=[StoryIndex(config, now=lambda: now).assign])
-    keys: list[str] = []
-    batch: list[dict] = []
-    for n, record in enumerate(records):
-        # One article per record: two records with the same URL stay two articles.
-        key = f"cluster:{n}"
-        keys.append(key)
-        batch.append(_item(record, key, now))
-        if len(batch) >= BATCH_SIZE:
-            store.write(batch)
-            batch = []
-    if batch:
-        store.write(batch)
+    for start in range(0, len(items), BATCH_SIZE):
+        store.write(items[start : start + BATCH_SIZE])
     with engine.connect() as conn:
         stories = dict(
             conn.execute(
@@ -96,7 +100,7 @@ def cluster_records(
             ).all()
         )
     engine.dispose()
-    return [stories[key] for key in keys]
+    return [stories[item["url"]] for item in items]
 
 
 def _text(value) -> str:
@@ -117,6 +121,7 @@ def _item(record: dict, key: str, now: datetime) -> dict:
         "published": parse_date(raw, now=now) if raw else None,
         "extra": {"source_url": _text(record.get("url"))},
     }
+    sanitize(item, lambda _field: None)
     sign_item(item)
     return item
 
@@ -138,23 +143,18 @@ def _item(record: dict, key: str, now: datetime) -> dict:
 )
 def command(threshold: float, window_days: float) -> None:
     """Group syndicated copies: articles as JSON Lines on stdin, {"id", "story"} on stdout."""
-    records, ids, bad = [], [], 0
-    for lineno, line in enumerate(sys.stdin, start=1):
-        if not line.strip():
-            continue
+    now = datetime.now(UTC)
+    lines = JsonLines()
+    items, ids = [], []
+    for number, record in lines:
         try:
-            record = json.loads(line)
-            if not isinstance(record, dict):
-                raise ValueError("not a JSON object")
-        except ValueError as exc:
-            bad += 1
-            click.echo(f"warning: line {lineno}: skipped, not a JSON article: {exc}", err=True)
+            # Read as an article now, so a record that cannot be is its own line's error.
+            items.append(_item(record, f"cluster:{len(items)}", now))
+        except Exception as error:
+            lines.reject(number, f"not a readable article ({type(error).__name__}: {error})")
             continue
-        records.append(record)
-        ids.append(record.get("id", lineno))
+        ids.append(record.get("id", number))
     config = StoryConfig(rule=MatchRule(threshold=threshold), window=timedelta(days=window_days))
-    for record_id, story in zip(ids, cluster_records(records, config), strict=True):
-        click.echo(json.dumps({"id": record_id, "story": story}, ensure_ascii=False))
-    if bad:
-        click.echo(f"{bad} bad line(s) skipped", err=True)
-        sys.exit(1)
+    for record_id, story in zip(ids, cluster_items(items, config, now), strict=True):
+        click.echo(dump_line({"id": record_id, "story": story}), nl=False)
+    lines.finish()

@@ -5,18 +5,19 @@ Each input line is a JSON object with ``title`` and ``outlet`` (and optionally `
 ``region``, ``region_evidence`` and ``outlet_name`` added. A small-library board title keeps
 its ``[...]`` tag in ``title``; the tag is read as the board's region tag.
 
-A line that is not a JSON object is skipped with a warning naming its line number, and the
-command exits 1 at the end; all other lines are still written.
+A line that is not a JSON object (:mod:`clipper.commands.jsonl`), or one that cannot be tagged,
+is skipped with an error naming its line number, and the command exits 1 at the end; all
+other lines are still written.
 """
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any
 
 import click
 
+from clipper.commands.jsonl import JsonLines, dump_line
 from clipper.text.regions import normalize_board_tag, split_title_tag, tag_region
 
 
@@ -72,22 +73,12 @@ def tag_record(record: dict[str, Any], resolve_outlet) -> dict[str, Any]:
 def command() -> None:
     """Tag JSON Lines on stdin (title, outlet, body?) with region and outlet; write to stdout."""
     resolve_outlet = _outlet_resolver()
-    bad_lines = 0
-    out = sys.stdout
-    for number, line in enumerate(sys.stdin, start=1):
-        if not line.strip():
-            continue
+    lines = JsonLines()
+    for number, record in lines:
         try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            bad_lines += 1
-            click.echo(f"warning: line {number}: not valid JSON ({error.msg}); skipped", err=True)
+            tagged = tag_record(record, resolve_outlet)
+        except Exception as error:  # one odd record costs its line, said, not the rest
+            lines.reject(number, f"could not tag ({type(error).__name__}: {error})")
             continue
-        if not isinstance(record, dict):
-            bad_lines += 1
-            click.echo(f"warning: line {number}: not a JSON object; skipped", err=True)
-            continue
-        out.write(json.dumps(tag_record(record, resolve_outlet), ensure_ascii=False) + "\n")
-    if bad_lines:
-        click.echo(f"error: skipped {bad_lines} bad line(s)", err=True)
-        click.get_current_context().exit(1)
+        sys.stdout.write(dump_line(tagged))
+    lines.finish()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from datetime import date, datetime
 from pathlib import Path
 
@@ -109,6 +110,33 @@ def test_parse_list(fixture, expected, in_container):
     assert found_container is in_container
     for entry in entries:
         assert entry.url.startswith("http://www.sandeul.example/news/articleView.html?idxno=")
+
+
+@pytest.mark.parametrize("container", ["section.article-list-content", None])
+def test_parse_list_is_linear_in_the_links_of_one_block(container):
+    # 8,000 rows in one block (issue 13 item 4): a minute when every link walked the whole
+    # block for its row's date; linear now. Each row keeps its date, the bare run none.
+    rows = "".join(
+        f'<li><a href="/news/articleView.html?idxno={n}">작은도서관 {n}</a>'
+        f" <em>2026-10-{n % 28 + 1:02d}</em></li>"
+        for n in range(1, 8001)
+    )
+    bare = "".join(
+        f'<a href="/news/articleView.html?idxno={n}">기사</a> ' for n in range(9000, 17000)
+    )
+    block = f"<ul>{rows}</ul><div>2026-10-01 {bare}</div>"
+    if container:
+        block = f'<section class="article-list-content">{block}</section>'
+    html = f"<html><body>{block}</body></html>"
+    started = time.perf_counter()
+    entries, in_container = parse_list(Selector(text=html), SANDEUL.base_url + LIST)
+    elapsed = time.perf_counter() - started
+    assert len(entries) == 16000
+    assert in_container is bool(container)
+    assert entries[0].day == date(2026, 10, 2)
+    assert entries[7999].day == date(2026, 10, 21)
+    assert all(e.day is None for e in entries[8000:])
+    assert elapsed < 2, f"{elapsed:.1f} s for 16,000 links"
 
 
 @pytest.mark.parametrize(

@@ -3,9 +3,11 @@ feed when the article is gone, and end to end with the local-news spider on one 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -294,3 +296,69 @@ def test_crawl_feeds_after_localnews_one_article_per_page(mirror, tmp_path):
     for article in articles.values():
         (source,) = by_source[article.id]
         assert source.startswith(mirror.url)
+
+
+# --- Feed limits (issue 13, item 9) --------------------------------------------------------------
+
+
+def big_feed(items: int) -> bytes:
+    """An RSS feed of ``items`` on-topic entries, newest first (75,000 in about 5 MB)."""
+    entries = "".join(
+        f"<item><title>작은도서관 {n}</title><link>https://www.solbit.example/view/{n}</link></item>"
+        for n in range(items, 0, -1)
+    )
+    return f'<?xml version="1.0" encoding="utf-8"?><rss><channel>{entries}</channel></rss>'.encode()
+
+
+def test_a_feed_of_75000_entries_reads_the_first_ones_and_counts_the_rest(caplog):
+    spider = make_spider()
+    response = TextResponse(
+        SOURCE.url, body=big_feed(75_000), headers={"Content-Type": "text/xml"},
+        request=Request(SOURCE.url),
+    )  # fmt: skip
+    started = time.perf_counter()
+    requests = list(spider.parse(response, source=SOURCE))
+    elapsed = time.perf_counter() - started
+    assert len(requests) == 1000
+    assert requests[0].url == "https://www.solbit.example/view/75000"  # the newest first
+    stats = spider.crawler.stats.get_stats()
+    assert stats["clipper/rss/feed/entries_truncated"] == 74_000
+    assert stats["clipper/rss/feed/truncated"] == 1
+    assert stats["clipper/listing/entries"] == 1000
+    assert "lists 75000 entries: read the first 1000" in caplog.text
+    assert elapsed < 10, f"{elapsed:.1f} s"
+
+
+def test_the_feed_cap_is_a_setting():
+    crawler = get_crawler(RssSpider, {"CLIPPER_FEED_MAX_ITEMS": 0})
+    spider = RssSpider.from_crawler(crawler)
+    crawler.stats.open_spider()
+    spider.now = lambda: NOW
+    response = TextResponse(SOURCE.url, body=big_feed(1500), request=Request(SOURCE.url))
+    assert len(list(spider.parse(response, source=SOURCE))) == 1500
+    assert crawler.stats.get_value("clipper/rss/feed/entries_truncated") is None
+
+
+def test_feed_requests_report_their_failures():
+    # A feed over DOWNLOAD_MAXSIZE (or failing after retries) is a named failed download.
+    spider = make_spider()
+
+    async def collect():
+        return [request async for request in spider.start()]
+
+    requests = asyncio.run(collect())
+    assert requests
+    assert all(request.errback == spider.download_failed for request in requests)
+
+
+def test_unclosed_cdata_sections_parse_in_linear_time():
+    # A regex for whole CDATA sections rescanned to the end from every unclosed one.
+    text = "<rss><channel>" + "<![CDATA[ &" * 200_000 + "</channel></rss>"
+    started = time.perf_counter()
+    parse_feed(text)
+    assert time.perf_counter() - started < 2
+    feed = parse_feed(
+        "<rss><channel><item><title><![CDATA[a & b]]></title>"
+        "<link>https://x.example/?a=1&b=2</link></item></channel></rss>"
+    )
+    assert [(e.title, e.link) for e in feed] == [("a & b", "https://x.example/?a=1&b=2")]

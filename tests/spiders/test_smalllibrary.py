@@ -387,3 +387,17 @@ def test_crawl_mirror_since_stops_paging(mirror, tmp_path):
     assert expected
     assert {item["extra"]["board_id"] for item in items} == expected
     assert "older than since" in log
+
+
+def test_block_paragraphs_of_deeply_nested_blocks_need_no_recursion():
+    # 5,000 nested blocks (issue 13, item 9) raised RecursionError and lost the post.
+    from lxml import etree
+
+    from spiders.smalllibrary import block_paragraphs
+
+    root = inner = etree.Element("div")
+    for _ in range(5000):
+        inner = etree.SubElement(inner, "div")
+    inner.text = "작은도서관이 문을 열었다."
+    inner.tail = "꼬리"
+    assert block_paragraphs(root) == ["작은도서관이 문을 열었다.", "꼬리"]
