@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session
 
 from clipper.faults import FaultyMirror
 from clipper.mirror.rss import feeds_csv
-from models import CrawlRun
+from clipper.store.engine import get_engine
+from models import Article, CrawlRun, Sighting
 
 REPO = Path(__file__).resolve().parents[1]
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CLIPPER_PROGRESS=off"]
@@ -181,3 +182,44 @@ def test_a_second_signal_stops_at_once(slow_mirror, database_url, engine):
     assert "Traceback" not in stderr
     # Never closed: the row says so, and the next nightly treats it like a crash.
     assert [r.status for r in runs(engine)] == ["running"]
+
+
+def stored(database_url: str) -> tuple[set[str], set[str]]:
+    """The articles and the pages they were seen on."""
+    with get_engine(database_url).connect() as conn:
+        articles = set(conn.execute(select(Article.url)).scalars())
+        pages = set(conn.execute(select(Sighting.source_url)).scalars())
+    return articles, pages
+
+
+@pytest.mark.hostile
+def test_ctrl_c_during_the_nightly_loses_nothing_the_next_nightly_does_not_fetch(
+    database_url, engine, tmp_path
+):
+    plan = SlowPosts(delay=0.4)
+    with FaultyMirror(plan) as server:  # type: ignore[arg-type]
+        board = ["--spider", "smalllibrary", "-s", f"CLIPPER_SMALLLIBRARY_BASE_URL={server.board_url}",
+                 "-s", "CLIPPER_STORE_BATCH_SIZE=5", "-s", "LOG_LEVEL=ERROR", *FAST]  # fmt: skip
+        first = start("nightly", *board, database_url=database_url)
+        # Ctrl-C once the first batches are written, with most of the board still to fetch.
+        wait_until(lambda: len(stored(database_url)[0]) >= 5 or first.poll() is not None)
+        first.send_signal(signal.SIGINT)
+        _out, err = first.communicate(timeout=60)
+        assert first.returncode == 130, err
+        interrupted = stored(database_url)
+        plan.delay = 0
+        second = start("nightly", *board, database_url=database_url)
+        _out, err = second.communicate(timeout=300)
+        assert second.returncode == 0, err
+        # The same board crawled by one uninterrupted nightly, into a database of its own.
+        reference_url = f"sqlite:///{tmp_path / 'reference.sqlite'}"
+        reference = start("nightly", *board, database_url=reference_url)
+        _out, err = reference.communicate(timeout=300)
+        assert reference.returncode == 0, err
+    expected = stored(reference_url)
+    assert 5 <= len(interrupted[0]) < len(expected[0])
+    assert stored(database_url) == expected
+    assert [(r.status, r.finish_reason) for r in runs(engine)] == [
+        ("failed", "shutdown"),
+        ("ok", "finished"),
+    ]
