@@ -154,3 +154,9 @@ def test_the_systemd_service_runs_the_nightly(mirror, database_url, tmp_path):
     lines = result.stdout.splitlines()
     assert len(lines) == 2
     assert all(DATED.match(line) for line in lines), lines
+
+
+def test_the_docs_the_deploy_files_point_at_exist():
+    for name in ("scrapy.cfg", "README.md", "deploy/crontab", "deploy/clipper-nightly.service"):
+        for doc in re.findall(r"docs/[\w-]+\.md", (REPO / name).read_text()):
+            assert (REPO / doc).is_file(), f"{name} points at a missing {doc}"
