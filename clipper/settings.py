@@ -104,8 +104,11 @@ EXTENSIONS = {
 CLIPPER_PROGRESS = "auto"
 
 # --- Nightly run and its monitors (clipper.ops.health) -------------------------------------------
-# Spiders the nightly run crawls; empty means every spider of the project.
-CLIPPER_NIGHTLY_SPIDERS: list[str] = []
+# Spiders the nightly run crawls; empty means every spider of the project. Also read from the
+# environment (a crontab or systemd unit sets it there), as names separated by commas or spaces.
+CLIPPER_NIGHTLY_SPIDERS: list[str] = (
+    os.environ.get("CLIPPER_NIGHTLY_SPIDERS", "").replace(",", " ").split()
+)
 CLIPPER_MONITOR_ZERO_RUNS = 3
 CLIPPER_MONITOR_MIN_COVERAGE = 0.5
 CLIPPER_MONITOR_MEDIAN_RATIO = 0.2

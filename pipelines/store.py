@@ -6,7 +6,8 @@ buffered and written ``CLIPPER_STORE_BATCH_SIZE`` at a time, one transaction per
 a crash loses at most the open batch, which the next incremental run fetches again.
 The stage also gives spiders ``known_urls`` (pages already stored) for incremental crawls;
 on a nightly run (``CLIPPER_RUN_KIND=nightly``) only the pages nightly runs stored, so ad hoc
-runs never cut the nightly short.
+runs never cut the nightly short. A dry run (``CLIPPER_DRY_RUN``) writes nothing but still
+gives spiders those lookups, so it stops paging where the real run would.
 
 A sighting-only item (``extra["sighting_only"]``: a Google News link that names a story but
 cannot be followed) stores no article: it becomes a sighting of the stored article with the
@@ -22,15 +23,16 @@ from __future__ import annotations
 
 import logging
 import time
+from pathlib import Path
 
 from itemadapter import ItemAdapter
 from scrapy import signals
-from scrapy.exceptions import NotConfigured
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 
 from clipper.ops.crawling import close_crawl
 from clipper.store.articles import ArticleStore, is_nightly
-from clipper.store.engine import DatabaseError, get_engine
+from clipper.store.engine import DatabaseError, database_url, get_engine
 from clipper.store.sanitize import sanitize
 from pipelines.errors import StoreRejected, UnmatchedSighting
 from pipelines.stories import story_hook
@@ -53,8 +55,7 @@ class StorePipeline:
         self.crawler = crawler
         self.stats = crawler.stats
         settings = crawler.settings
-        if settings.getbool("CLIPPER_DRY_RUN"):
-            raise NotConfigured  # (no message: Scrapy would log it as a warning)
+        self.dry_run = settings.getbool("CLIPPER_DRY_RUN")
         self.batch_size = max(1, settings.getint("CLIPPER_STORE_BATCH_SIZE", 50))
         self.database_url = settings.get("CLIPPER_DATABASE_URL") or None
         self.nightly = is_nightly(settings)
@@ -67,6 +68,9 @@ class StorePipeline:
 
     def open_spider(self):
         spider = self.crawler.spider
+        if self.dry_run:
+            self._lend_lookups(spider)
+            return
         try:
             self.store = ArticleStore(
                 get_engine(self.database_url),
@@ -95,7 +99,25 @@ class StorePipeline:
             )
             return set()
 
+    def _lend_lookups(self, spider) -> None:
+        """A dry run stores nothing but still stops paging where the stored pages begin, as
+        the same run would for real (else ``--dry-run`` against a real site is a full crawl):
+        it gives the spider the lookups of the database, if there is one. A SQLite file that
+        does not exist is not created; the run then knows no page."""
+        url = make_url(database_url(self.database_url))
+        if url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
+            return
+        try:
+            lookups = ArticleStore(get_engine(self.database_url), nightly=self.nightly)
+        except DatabaseError as exc:
+            logger.warning("Dry run without the database's stored pages: %s", exc)
+            return
+        if hasattr(spider, "known_urls"):
+            spider.known_urls = lookups.known_source_urls
+
     def process_item(self, item):
+        if self.dry_run:
+            return item
         if self.store is None:
             self.stats.inc_value("clipper/store/articles/not_stored")
             return item

@@ -8,6 +8,7 @@ that nightly runs stored: ad hoc runs never move the nightly's incremental state
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
@@ -23,7 +24,13 @@ def truthy(value: object) -> bool:
 
 
 class ClipperSpider(scrapy.Spider):
-    """Base spider: common arguments (``full``, ``since``, ``until``, ``max_pages``)."""
+    """Base spider: common arguments (``full``, ``since``, ``until``, ``max_pages``).
+
+    A spider declares its own arguments as keyword parameters of its ``__init__``; an
+    argument no class of the spider names is refused (``-a max_page=2`` would otherwise
+    be set as an attribute nobody reads, and the crawl would silently ignore it). Names
+    starting with ``_`` pass: Scrapyd adds ``_job``.
+    """
 
     def __init__(
         self,
@@ -34,6 +41,12 @@ class ClipperSpider(scrapy.Spider):
         max_pages: str | None = None,
         **kwargs,
     ):
+        unknown = sorted(key for key in kwargs if not key.startswith("_"))
+        if unknown:
+            raise ValueError(
+                f"{self.name} has no argument {', '.join(map(repr, unknown))} "
+                f"(its arguments: {', '.join(self.arguments())})"
+            )
         super().__init__(*args, **kwargs)
         self.full = truthy(full)
         self.since: date | None = _parse_day(since, "since")
@@ -43,6 +56,23 @@ class ClipperSpider(scrapy.Spider):
         self.known_urls: Callable[[Iterable[str]], set[str]] = lambda urls: set()
         # Set by the run log: False after a crashed, failed or partial nightly run.
         self.previous_run_ok = True
+
+    @classmethod
+    def arguments(cls) -> list[str]:
+        """The ``-a`` arguments this spider takes: the keyword parameters of the ``__init__``
+        of each class from the spider up to this base, the spider's own first."""
+        names: list[str] = []
+        for klass in cls.__mro__:
+            init = klass.__dict__.get("__init__")
+            if init is None:
+                continue
+            for param in inspect.signature(init).parameters.values():
+                named = param.kind in (param.KEYWORD_ONLY, param.POSITIONAL_OR_KEYWORD)
+                if named and param.name != "self" and param.name not in names:
+                    names.append(param.name)
+            if klass is ClipperSpider:
+                break
+        return names
 
     @property
     def incremental(self) -> bool:

@@ -3,14 +3,17 @@ step downgrades cleanly, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from click.testing import CliRunner
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from clipper.cli import main
+from clipper.store.articles import ArticleStore
 from clipper.store.engine import (
     alembic_config,
     create_db_engine,
@@ -105,3 +108,69 @@ def test_unusable_url_is_a_clear_error():
     result = CliRunner().invoke(main, ["db", "current", "--database-url", "nonsense"])
     assert result.exit_code != 0
     assert "not a database URL" in result.output
+
+
+def test_upgrading_to_0007_counts_earlier_rows_as_seen_by_the_nightly(database_url):
+    """Rows stored before 0007 were counted by the nightly's incremental stop; after the
+    upgrade they still are (the first nightly behaves as before instead of fetching every
+    stored page again), while rows written from then on start as not seen."""
+    engine = create_db_engine(database_url, migrate=False)
+    upgrade(engine, "0006")
+    when = datetime(2026, 12, 1, tzinfo=UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO articles (url, title, body, spider, first_seen, last_seen, "
+                "content_hash) VALUES ('https://a.example/1', 't', 'b', 'rss', :t, :t, 'h')"
+            ),
+            {"t": when},
+        )
+        article = conn.execute(text("SELECT id FROM articles")).scalar_one()
+        conn.execute(
+            text(
+                "INSERT INTO sightings (article_id, source_url, spider, first_seen, last_seen) "
+                "VALUES (:a, 'https://a.example/1', 'rss', :t, :t)"
+            ),
+            {"a": article, "t": when},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO dropped_pages (source_url, spider, reason, first_seen, last_seen) "
+                "VALUES ('https://a.example/2', 'rss', 'OffTopic', :t, :t)"
+            ),
+            {"t": when},
+        )
+    upgrade(engine, "0007")
+    with engine.begin() as conn:
+        for table in ("sightings", "dropped_pages"):
+            flags = conn.execute(text(f"SELECT seen_by_nightly FROM {table}")).scalars().all()
+            assert [bool(flag) for flag in flags] == [True], table
+        conn.execute(
+            text(
+                "INSERT INTO dropped_pages (source_url, spider, reason, first_seen, last_seen) "
+                "VALUES ('https://a.example/3', 'rss', 'OffTopic', :t, :t)"
+            ),
+            {"t": when},
+        )
+        later = conn.execute(
+            text("SELECT seen_by_nightly FROM dropped_pages WHERE source_url LIKE '%/3'")
+        ).scalar_one()
+        assert not later
+    upgrade(engine)
+    store = ArticleStore(engine, nightly=True)
+    assert store.known_source_urls(
+        ["https://a.example/1", "https://a.example/2", "https://a.example/3"]
+    ) == {"https://a.example/1", "https://a.example/2"}
+
+
+def test_a_downgrade_to_a_newer_revision_is_a_one_line_error(database_url):
+    engine = create_db_engine(database_url, migrate=False)
+    upgrade(engine, "0005")
+    result = CliRunner().invoke(
+        main, ["db", "downgrade", "0007", "--yes", "--database-url", database_url]
+    )
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        "Error: cannot migrate to '0007': Destination 0007 is not a valid downgrade target "
+        "from current head(s)"
+    ]

@@ -6,8 +6,11 @@ Datasette reads SQLite files only; on PostgreSQL the command says so and stops.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import importlib.util
 import json
+import signal
 import subprocess
 import sys
 import tempfile
@@ -73,8 +76,47 @@ def command(port, host, get_path, database_url):
             cmd += ["--get", get_path]
         else:
             click.echo(f"Datasette on http://{host}:{port}/ (Ctrl-C stops it)", err=True)
-        try:
-            code = subprocess.call(cmd)
-        except KeyboardInterrupt:
-            code = 0
+        code = run_child(cmd)
     sys.exit(code)
+
+
+class _Stop(Exception):
+    """SIGTERM or SIGHUP arrived: stop Datasette, then exit."""
+
+
+def _raise_stop(signum, _frame):
+    raise _Stop(signum)
+
+
+def _die_with_parent() -> None:  # pragma: no cover  (runs in the child, before exec)
+    # Linux: the kernel sends the child SIGTERM when this process dies, even by SIGKILL,
+    # which no handler here can see.
+    with contextlib.suppress(Exception):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def run_child(cmd: list[str]) -> int:
+    """Run Datasette and wait for it; whatever ends this process (Ctrl-C, SIGTERM, SIGHUP,
+    an exception, the parent killed outright) ends Datasette too, so no server is left
+    holding the port. Ctrl-C and SIGTERM are the way to stop browsing: exit code 0."""
+    preexec = _die_with_parent if sys.platform.startswith("linux") else None
+    previous = {sig: signal.signal(sig, _raise_stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    # preexec_fn is safe here: this process runs no other thread.
+    child = subprocess.Popen(cmd, preexec_fn=preexec)
+    try:
+        return child.wait()
+    except (KeyboardInterrupt, _Stop):
+        return 0
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if child.poll() is None:
+            child.terminate()
+            try:
+                child.wait(10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()

@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 
 import click
 
-from clipper.ops.crawling import run_crawls
+from clipper.commands.options import database_option
+from clipper.ops.crawling import run_crawls, signal_exit_code
 
 
 def _pairs(values: tuple[str, ...], flag: str) -> dict[str, str]:
@@ -36,7 +38,12 @@ def _pairs(values: tuple[str, ...], flag: str) -> dict[str, str]:
     metavar="NAME=VALUE",
     help="Override a setting, e.g. -s CLIPPER_STORE_BATCH_SIZE=10.",
 )
-@click.option("--dry-run", is_flag=True, help="Crawl and process, but store nothing.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Crawl and process, but store nothing (an incremental crawl still stops at the "
+    "first listing page the database has; add -a full=1 to walk every page).",
+)
 @click.option(
     "--as-nightly",
     is_flag=True,
@@ -49,9 +56,12 @@ def _pairs(values: tuple[str, ...], flag: str) -> dict[str, str]:
     type=click.Path(dir_okay=False),
     help="Also write the items to this feed file (.jsonl, .csv, …).",
 )
-def command(spider, spider_args, settings, dry_run, as_nightly, output):
+@database_option
+def command(spider, spider_args, settings, dry_run, as_nightly, output, database_url):
     """Run one spider now and store what it finds."""
     overrides = _pairs(settings, "-s")
+    if database_url and "CLIPPER_DATABASE_URL" not in overrides:  # -s wins over the env
+        overrides["CLIPPER_DATABASE_URL"] = database_url
     if dry_run:
         overrides["CLIPPER_DRY_RUN"] = True
     if as_nightly:
@@ -60,6 +70,13 @@ def command(spider, spider_args, settings, dry_run, as_nightly, output):
         overrides["FEEDS"] = {output: {"format": _feed_format(output), "encoding": "utf-8"}}
     results = run_crawls([(spider, _pairs(spider_args, "-a"))], overrides)
     result = results[0]
+    if result.usage_error:  # an unknown or malformed -a argument: the spider's own words
+        click.echo(f"clipper crawl: {result.error}", err=True)
+        sys.exit(2)
+    if results.signal is not None:
+        name = signal.Signals(results.signal).name
+        click.echo(f"clipper crawl: interrupted by {name}: {result.summary_line()}", err=True)
+        sys.exit(signal_exit_code(results.signal))
     click.echo(result.summary_line(), err=True)
     sys.exit(0 if result.ok else 1)
 

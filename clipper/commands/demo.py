@@ -4,6 +4,7 @@ configured database (SQLite by default) and prints a summary."""
 
 from __future__ import annotations
 
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -13,7 +14,7 @@ from sqlalchemy import func, select
 
 from clipper.commands.options import database_option, open_engine
 from clipper.mirror import MirrorServer, demo_jobs
-from clipper.ops.crawling import run_crawls
+from clipper.ops.crawling import run_crawls, signal_exit_code
 from clipper.ops.locking import AlreadyRunning, nightly_lock
 from models import Article, Outlet
 
@@ -32,7 +33,13 @@ def _start_mirror(port: int | None) -> MirrorServer:
     """The mirror on ``port``; by default on 8800, so repeated demos see the same URLs (and
     the second one finds everything stored), else on any free port."""
     if port is not None:
-        return MirrorServer(port=port).start()
+        try:
+            return MirrorServer(port=port).start()
+        except OSError as exc:
+            raise click.ClickException(
+                f"cannot serve the mirror on 127.0.0.1:{port}: {exc.strerror or exc} "
+                "(choose another --port, or leave it out for a free one)"
+            ) from None
     try:
         return MirrorServer(port=DEFAULT_PORT).start()
     except OSError:
@@ -56,9 +63,9 @@ def _start_mirror(port: int | None) -> MirrorServer:
 def command(port, database_url):
     """Crawl the bundled offline mirror into the database the way the nightly run does
     (incremental, under the nightly lock, recorded in crawl_runs) and summarise it."""
-    engine = open_engine(database_url)
-    mirror = _start_mirror(port)
+    mirror = _start_mirror(port)  # first: a busy port creates no database
     try:
+        engine = open_engine(database_url)
         with tempfile.TemporaryDirectory() as workdir, nightly_lock(engine):
             click.echo(f"Serving the offline mirror at {mirror.url}", err=True)
             # Sources listed in CSV files (local-news sites, feeds) get a CSV of mirror URLs.
@@ -73,6 +80,13 @@ def command(port, database_url):
         mirror.stop()
     for result in results:
         click.echo(result.summary_line())
+    if results.signal is not None:
+        click.echo(
+            f"clipper demo: interrupted by {signal.Signals(results.signal).name}"
+            + (f"; not run: {', '.join(results.not_run)}" if results.not_run else ""),
+            err=True,
+        )
+        sys.exit(signal_exit_code(results.signal))
     _print_summary(engine)
     sys.exit(0 if all(r.ok for r in results) else 1)
 

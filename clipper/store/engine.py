@@ -13,11 +13,17 @@ when its tables are empty, and otherwise refused with what to do.
 
 from __future__ import annotations
 
+import atexit
+import functools
 import logging
 import os
+import shutil
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from alembic import command
@@ -109,8 +115,35 @@ def get_engine(url: str | None = None) -> Engine:
 
 def alembic_config() -> Config:
     config = Config()
-    config.set_main_option("script_location", "models:migrations")
+    config.set_main_option("script_location", migrations_location())
     return config
+
+
+@functools.cache
+def migrations_location() -> str:
+    """Where Alembic finds the migration scripts: the ``models.migrations`` package.
+
+    Alembic lists a directory; a package imported from a zipped egg (Scrapyd runs a deployed
+    project so, docs/deploy.md) has none, so its scripts are copied to a temporary directory,
+    once per process, removed at exit.
+    """
+    package = resources.files("models") / "migrations"
+    if isinstance(package, Path):
+        return "models:migrations"
+    target = Path(tempfile.mkdtemp(prefix="clipper-migrations-"))
+    atexit.register(shutil.rmtree, target, ignore_errors=True)
+    _copy_tree(package, target)
+    return str(target)
+
+
+def _copy_tree(source: Traversable, target: Path) -> None:
+    for entry in source.iterdir():
+        if entry.is_dir():
+            if entry.name != "__pycache__":
+                (target / entry.name).mkdir()
+                _copy_tree(entry, target / entry.name)
+        else:
+            (target / entry.name).write_bytes(entry.read_bytes())
 
 
 def head_revision() -> str | None:

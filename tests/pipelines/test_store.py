@@ -126,12 +126,24 @@ def test_pipeline_batches_and_flushes_on_close(database_url):
     assert crawler.stats.get_value("clipper/store/articles/new") == 7
 
 
-def test_dry_run_switches_the_stage_off():
-    from scrapy.exceptions import NotConfigured
+def test_a_dry_run_stores_nothing_but_lends_the_stored_pages(engine, database_url):
+    from scrapy import Spider
 
-    crawler = get_crawler(settings_dict={"CLIPPER_DRY_RUN": True})
-    with pytest.raises(NotConfigured):
-        StorePipeline.from_crawler(crawler)
+    ArticleStore(engine).write([make_item(1)])
+    spider = Spider(name="t")
+    spider.known_urls = lambda urls: set()
+    crawler = get_crawler(
+        settings_dict={"CLIPPER_DRY_RUN": True, "CLIPPER_DATABASE_URL": database_url}
+    )
+    crawler.spider = spider
+    stage = StorePipeline.from_crawler(crawler)
+    stage.open_spider()
+    stage.process_item(ArticleItem(**make_item(2)))
+    stage.close_spider()
+    assert count(engine, Article) == 1
+    # The incremental stop of the real run: the spider knows what the database has.
+    known = make_item(1)["source_url"]
+    assert spider.known_urls([known, make_item(2)["source_url"]]) == {known}
 
 
 def test_a_row_the_database_refuses_costs_only_itself(database_url, monkeypatch, caplog):
