@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -49,9 +50,21 @@ def _pairs(values: tuple[str, ...], flag: str) -> dict[str, str]:
     type=click.Path(dir_okay=False),
     help="Also write the items to this feed file (.jsonl, .csv, …).",
 )
-def command(spider, spider_args, settings, dry_run, as_nightly, output):
+@click.option(
+    "--replay",
+    multiple=True,
+    type=click.Path(exists=True),
+    metavar="WARC",
+    help="Answer the crawl from these WARC files (or directories of them) instead of the "
+    "network; repeat for more. A page not in them is counted, not fetched.",
+)
+def command(spider, spider_args, settings, dry_run, as_nightly, output, replay):
     """Run one spider now and store what it finds."""
     overrides = _pairs(settings, "-s")
+    if replay:
+        # The pages are archived already: archive nothing new.
+        overrides["CLIPPER_REPLAY_WARC"] = [os.path.abspath(p) for p in replay]
+        overrides["CLIPPER_ARCHIVE_DIR"] = ""
     if dry_run:
         overrides["CLIPPER_DRY_RUN"] = True
     if as_nightly:
