@@ -89,9 +89,9 @@ class WarcArchiveMiddleware:
         self.writer = WARCWriter(self.file, gzip=True)
         self.stats.inc_value("clipper/archive/files")
 
-    def process_response(self, request, response, spider):
+    def process_response(self, request, response, spider=None):
         try:
-            self._write(request, response, spider)
+            self._write(request, response, spider or self.crawler.spider)
         except OSError as exc:
             # A full disk must not cost the crawl its pages: the page goes on, the miss is
             # counted (and fails the run's archive figures, not the run).
