@@ -98,6 +98,11 @@ def test_reprocess_stores_what_a_fresh_crawl_with_the_changed_rule_stores(
     assert f"Would change {n} articles: title {n}" in dry.stdout
     assert MARK in dry.stdout  # an example of a changed title
     assert snapshot(engine) == before  # a dry run writes nothing
+    # Tags alone work on the stored text: the changed text rule changes nothing there.
+    tags = changed_rule_clipper(*args, "--stage", "tags", "--dry-run", database_url=database_url)
+    assert "Would change 0 articles" in tags.stdout, tags.stdout
+    text = changed_rule_clipper(*args, "--stage", "text", "--dry-run", database_url=database_url)
+    assert f"Would change {n} articles: title {n}" in text.stdout, text.stdout
 
     done = changed_rule_clipper(*args, database_url=database_url)
     assert done.returncode == 0, done.stderr

@@ -311,11 +311,15 @@ class Reprocessor:
         response = charset.process_response(page.response.request, page.response)
         fetched = (page.fetched_at or article.first_seen).astimezone(KST)
         spider.now = lambda: fetched
-        items = [
-            out
-            for out in callback(response, **page.cb_kwargs)
-            if not hasattr(out, "callback")  # requests the page leads to: not followed
-        ]
+        try:
+            items = [
+                out
+                for out in callback(response, **page.cb_kwargs) or ()
+                if not hasattr(out, "callback")  # requests the page leads to: not followed
+            ]
+        except Exception as exc:  # the spider's own trouble with its page: named, kept
+            summary.would_drop[url] = f"{page.callback}() raised {type(exc).__name__}: {exc}"
+            return None
         if not items:
             summary.would_drop[url] = "the page yields no item"
             return None
@@ -333,6 +337,9 @@ class Reprocessor:
                 item = stage.process_item(item)
         except DropItem as exc:
             summary.would_drop[url] = f"{type(exc).__name__}: {exc}"
+            return None
+        except Exception as exc:  # a stage's bug must not stop the run: named, row kept
+            summary.would_drop[url] = f"a stage raised {type(exc).__name__}: {exc}"
             return None
         record = sanitize(ItemAdapter(item).asdict(), lambda _field: None)
         if record["url"] != url:
