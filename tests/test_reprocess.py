@@ -202,3 +202,26 @@ def test_a_killed_reprocess_rerun_loses_and_duplicates_nothing(
     assert after == counts  # nothing lost, nothing duplicated
     assert len(stories) == len(set(stories))  # each article in one story
     assert all(t.endswith(MARK) and not t.endswith(MARK * 2) for t in titles)
+
+
+def test_portal_crawl_replays_and_reprocesses_to_the_same_rows(
+    mirror, database_url, engine, tmp_path
+):
+    # A portal's article pages are fetched with the listing's hints (outlet, title, date) as
+    # the callback's arguments: the archive keeps them, so replay and reprocess see them too.
+    archive = tmp_path / "warc"
+    portal = [
+        "crawl", "naver_news", *FAST, "-s", f"CLIPPER_PORTAL_MIRROR_URL={mirror.url}/portals",
+        "-s", "CLIPPER_KEYWORDS=작은도서관",
+    ]  # fmt: skip
+    clipper(*portal, "-s", f"CLIPPER_ARCHIVE_DIR={archive}", database_url=database_url)
+    live = snapshot(engine, locations=True)
+    assert live["articles"]
+    done = clipper("reprocess", "--archive-dir", str(archive), database_url=database_url)
+    n = len(live["articles"])
+    assert f"{n} articles selected, {n} read from the archive, 0 not in the archive" in done.stdout
+    assert "Changed 0 articles" in done.stdout, done.stdout
+    assert snapshot(engine, locations=True) == live
+    wipe(engine)
+    clipper(*portal, "--replay", str(archive), database_url=database_url)
+    assert snapshot(engine, locations=True) == live
