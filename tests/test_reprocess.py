@@ -161,14 +161,21 @@ def test_a_page_not_in_the_replayed_archive_is_counted_not_fetched(
     archive = tmp_path / "warc"
     crawl_board(mirror, database_url, "-s", f"CLIPPER_ARCHIVE_DIR={archive}", "-a", "max_pages=1")
     wipe(engine)
-    # Page 2 of the listing was never fetched: the replay names it and goes on.
-    result = crawl_board(mirror, database_url, "--replay", str(archive), "-a", "max_pages=2")
+    bogus = tmp_path / "bogus.warc.gz"
+    bogus.write_bytes(b"not a WARC file")
+    # Page 2 of the listing was never fetched: the replay names it and goes on (and so past
+    # a file it cannot read).
+    result = crawl_board(
+        mirror, database_url, "--replay", str(archive), "--replay", str(bogus), "-a", "max_pages=2"
+    )
+    assert f"Cannot read the WARC file {bogus}" in result.stderr
     assert "Not in the replayed archive, not fetched: " in result.stderr
     assert "currentPage=2" in result.stderr
     runs = json.loads(clipper("runs", "--json", database_url=database_url).stdout)
     with Session(engine) as session:
         run = session.scalars(select(CrawlRun)).one()
     assert run.stats["clipper/replay/missing"] >= 1
+    assert run.stats["clipper/replay/unreadable_files"] == 1
     assert runs[0]["status"] == "ok"
 
 

@@ -37,7 +37,13 @@ class ReplayMiddleware:
         # URL -> (file, offset, length); files in the order given, a later one winning.
         self.index: dict[str, tuple[Path, int, int]] = {}
         for path in files:
-            for url, (offset, length) in index_pages(path).items():
+            try:
+                pages = index_pages(path)
+            except Exception as exc:  # missing or damaged: said and counted, the rest replays
+                self.stats.inc_value("clipper/replay/unreadable_files")
+                logger.error("Cannot read the WARC file %s: %s", path, exc)
+                continue
+            for url, (offset, length) in pages.items():
                 self.index[url] = (path, offset, length)
         self.stats.set_value("clipper/replay/indexed", len(self.index))
 
