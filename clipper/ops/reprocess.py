@@ -64,6 +64,8 @@ TAG_FIELDS = ("published", "outlet", "region", "region_evidence", "matched_terms
 # Fields the summary counts changes of.
 SUMMARY_FIELDS = ("title", "body", "author", "published", "outlet", "region", "matched_terms")
 STORE_PIPELINE = "pipelines.store.StorePipeline"
+# Changes shown per field in the summary.
+EXAMPLES = 3
 
 
 def stages_for(choice: str) -> frozenset[str]:
@@ -109,7 +111,7 @@ class Summary:
             f"{self.story_moved} articles changed story membership.",
         ]
         for name in SUMMARY_FIELDS:
-            for url, before, after in self.examples.get(name, [])[:3]:
+            for url, before, after in self.examples.get(name, []):
                 out.append(f"  {name}: {url}: {_show(before)} -> {_show(after)}")
         for title, found in (
             ("Not in the archive (kept as stored)", self.not_archived),
@@ -239,9 +241,9 @@ class Reprocessor:
                 summary.changed += 1
                 for name in changes:
                     summary.field_changes[name] += 1
-                    summary.examples.setdefault(name, []).append(
-                        (article.url, stored[name], changes[name])
-                    )
+                    examples = summary.examples.setdefault(name, [])
+                    if len(examples) < EXAMPLES:  # not every body of a big run in memory
+                        examples.append((article.url, stored[name], changes[name]))
                 updates.append((article.id, {**fresh, **final, "changes": changes}))
             text_changed = content_hash(final["title"], final["body"]) != article.content_hash
             if text_changed or "stories" in self.stages:
