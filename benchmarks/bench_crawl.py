@@ -15,7 +15,12 @@ Each crawl runs in a fresh subprocess (the Twisted reactor starts once per proce
 timed by Scrapy's own ``elapsed_time_seconds`` (engine start to close, the final store flush
 included). Rounds alternate ceiling/clipper so a noisy neighbour hits both alike.
 
-    .venv/bin/python -m benchmarks.bench_crawl [--pages 2000] [--rounds 3]
+With ``--archive``, each round also crawls with the WARC archive on (``archive``: the clipper
+crawl with ``CLIPPER_ARCHIVE_DIR`` set) and then times ``clipper reprocess`` (all stages,
+:class:`clipper.ops.reprocess.Reprocessor`, in this process, no network) over what it stored:
+pages reprocessed per second from the archive, and the archive's bytes per fetched page.
+
+    .venv/bin/python -m benchmarks.bench_crawl [--pages 2000] [--rounds 3] [--archive]
 """
 
 from __future__ import annotations
@@ -124,14 +129,18 @@ def crawl_settings(database_url: str, base_url: str) -> dict:
     }
 
 
-def _child(mode: str, base_url: str, pages: int, database_url: str, out: Path) -> None:
+def _child(
+    mode: str, base_url: str, pages: int, database_url: str, out: Path, archive: str = ""
+) -> None:
     """Run one crawl in this process and write its stats as JSON to ``out``."""
     from scrapy.crawler import CrawlerProcess
 
     from clipper.extensions.runlog import jsonable
     from clipper.ops.crawling import project_settings
 
-    process = CrawlerProcess(project_settings(crawl_settings(database_url, base_url)))
+    settings = crawl_settings(database_url, base_url)
+    settings["CLIPPER_ARCHIVE_DIR"] = archive
+    process = CrawlerProcess(project_settings(settings))
     crawler = process.create_crawler(SPIDERS[mode])
     process.crawl(crawler, base_url=base_url, pages=str(pages))
     process.start()
@@ -139,9 +148,16 @@ def _child(mode: str, base_url: str, pages: int, database_url: str, out: Path) -
 
 
 def crawl_once(
-    mode: str, base_url: str, pages: int, workdir: Path, profile: Path | None = None
+    mode: str,
+    base_url: str,
+    pages: int,
+    workdir: Path,
+    profile: Path | None = None,
+    archive: Path | None = None,
 ) -> dict:
-    """One crawl in a fresh subprocess (fresh database); returns its rate and counts."""
+    """One crawl in a fresh subprocess (fresh database); returns its rate and counts. With
+    ``archive``, the crawl archives its pages there and the result carries the reprocess
+    rate over them (the database is reprocessed, then removed)."""
     db = workdir / f"{mode}-{next(_RUN_IDS)}.sqlite"
     out = db.with_suffix(".json")
     command = [sys.executable]
@@ -160,6 +176,8 @@ def crawl_once(
         f"sqlite:///{db}",
         "--out",
         str(out),
+        "--archive",
+        str(archive or ""),
     ]
     # Its stderr holds a warning per dropped item (off-topic pages): kept out of the table.
     done = subprocess.run(command, cwd=REPO, stderr=subprocess.PIPE, text=True, check=False)
@@ -170,6 +188,11 @@ def crawl_once(
     fetched = stats.get("response_received_count", 0)
     articles = fetched - site.list_count(pages)
     elapsed = stats["elapsed_time_seconds"]
+    replayed = {}
+    if archive and mode == "clipper":
+        replayed = reprocess_rate(f"sqlite:///{db}", archive, fetched)
+    elif archive:
+        replayed = archive_size(archive, fetched)
     for path in workdir.glob(db.name + "*"):
         path.unlink()
     out.unlink()
@@ -184,12 +207,55 @@ def crawl_once(
         "stories_joined": stats.get("clipper/stories/articles/joined", 0),
         "finish_reason": stats.get("finish_reason"),
         "errors": stats.get("log_count/ERROR", 0),
+        **replayed,
     }
 
 
-def run(pages: int = 2000, rounds: int = 3, server_check: bool = True) -> dict:
-    """Ceiling and clipper crawls, ``rounds`` of each alternating; medians and the ratio."""
+def reprocess_rate(database_url: str, archive: Path, fetched: int) -> dict:
+    """Time a reprocess of every stage over a crawl's database from its archive."""
+    import time
+
+    from clipper.ops.crawling import project_settings
+    from clipper.ops.reprocess import Reprocessor, stages_for
+    from clipper.store.engine import create_db_engine
+
+    # The bench spider is found where the crawl found it.
+    settings = project_settings({"SPIDER_MODULES": ["spiders", "benchmarks.bench_crawl"]})
+    engine = create_db_engine(database_url)
+    reprocessor = Reprocessor(engine, settings, archive, stages_for("all"))
+    ids = reprocessor.select_ids(None, None)
+    start = time.perf_counter()
+    summary = reprocessor.run(ids)
+    seconds = time.perf_counter() - start
+    engine.dispose()
+    return {
+        "reprocessed": summary.reprocessed,
+        "reprocess_changed": summary.changed,
+        "reprocess_not_archived": len(summary.not_archived),
+        "reprocess_s": round(seconds, 3),
+        "reprocess_pages_per_s": round(summary.reprocessed / seconds, 1) if seconds else 0.0,
+        **archive_size(archive, fetched),
+    }
+
+
+def archive_size(archive: Path, fetched: int) -> dict:
+    """The archive's bytes (per fetched page), removing its files for the next crawl."""
+    size = sum(p.stat().st_size for p in archive.glob("*.warc.gz"))
+    for path in archive.glob("*.warc.gz"):
+        path.unlink()
+    return {
+        "archive_bytes": size,
+        "archive_bytes_per_page": round(size / fetched) if fetched else 0,
+    }
+
+
+def run(
+    pages: int = 2000, rounds: int = 3, server_check: bool = True, archive: bool = False
+) -> dict:
+    """Ceiling and clipper crawls, ``rounds`` of each alternating; medians and the ratio.
+    With ``archive``, a clipper crawl with the archive on and its reprocess each round too."""
     rounds_out: list[dict] = []
+    archived: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="bench-crawl-") as tmp, site.SiteProcess(pages) as base:
         # The client loop also fills the server's cache, so no crawl pays for page generation.
         server = site.client_rate(base, pages) if server_check else {}
@@ -201,6 +267,26 @@ def run(pages: int = 2000, rounds: int = 3, server_check: bool = True) -> dict:
                     f"  {mode:8} {result['article_pages']:5} pages in {result['elapsed_s']:7.2f}"
                     f" s = {result['pages_per_s']:8.1f} pages/s"
                     f" (stored {result['stored_new']}, dropped {result['items_dropped']})",
+                    flush=True,
+                )
+            if archive:
+                result = crawl_once("ceiling", base, pages, Path(tmp), archive=Path(tmp) / "warc")
+                result["mode"] = "ceiling_archive"
+                archived.append(result)
+                print(
+                    f"  ceiling+archive {result['article_pages']:5} pages in"
+                    f" {result['elapsed_s']:7.2f} s = {result['pages_per_s']:8.1f} pages/s",
+                    flush=True,
+                )
+                result = crawl_once("clipper", base, pages, Path(tmp), archive=Path(tmp) / "warc")
+                result["mode"] = "archive"
+                archived.append(result)
+                print(
+                    f"  archive  {result['article_pages']:5} pages in {result['elapsed_s']:7.2f}"
+                    f" s = {result['pages_per_s']:8.1f} pages/s;"
+                    f" reprocess {result['reprocessed']} in {result['reprocess_s']:.2f} s ="
+                    f" {result['reprocess_pages_per_s']:.1f} pages/s;"
+                    f" {result['archive_bytes_per_page']} archive bytes/page",
                     flush=True,
                 )
     ceiling = statistics.median(r["pages_per_s"] for r in rounds_out if r["mode"] == "ceiling")
@@ -219,6 +305,25 @@ def run(pages: int = 2000, rounds: int = 3, server_check: bool = True) -> dict:
         "ratio_per_round": [round(r, 3) for r in ratios],
         "settings": FAST_SETTINGS,
         "crawls": rounds_out,
+        **(
+            {
+                "ceiling_archive_pages_per_s": statistics.median(
+                    r["pages_per_s"] for r in archived if r["mode"] == "ceiling_archive"
+                ),
+                "archive_pages_per_s": statistics.median(
+                    r["pages_per_s"] for r in archived if r["mode"] == "archive"
+                ),
+                "reprocess_pages_per_s": statistics.median(
+                    r["reprocess_pages_per_s"] for r in archived if r["mode"] == "archive"
+                ),
+                "archive_bytes_per_page": statistics.median(
+                    r["archive_bytes_per_page"] for r in archived if r["mode"] == "archive"
+                ),
+                "archived_crawls": archived,
+            }
+            if archived
+            else {}
+        ),
     }
 
 
@@ -267,15 +372,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--archive",
+        nargs="?",
+        const="on",
+        default="",
+        help="Also crawl with the archive on and time the reprocess from it.",
+    )
     parser.add_argument("--child", choices=sorted(SPIDERS), help=argparse.SUPPRESS)
     parser.add_argument("--base-url", help=argparse.SUPPRESS)
     parser.add_argument("--database-url", help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        _child(args.child, args.base_url, args.pages, args.database_url, args.out)
+        _child(args.child, args.base_url, args.pages, args.database_url, args.out, args.archive)
         return
-    print(json.dumps(run(args.pages, args.rounds), indent=2))
+    print(json.dumps(run(args.pages, args.rounds, archive=bool(args.archive)), indent=2))
 
 
 if __name__ == "__main__":

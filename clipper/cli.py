@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "extract",
     "cluster",
     "eval",
+    "reprocess",
 ]
 
 

@@ -35,6 +35,9 @@ class ArticleItem:
     matched_terms: list[str] = field(default_factory=list)  # small-library terms found
     # Raw-data bookkeeping so articles can be re-processed without re-crawling.
     html_hash: str = ""
+    # Where the fetched page lies in the WARC archive: (file relative to CLIPPER_ARCHIVE_DIR,
+    # offset, length); None when it was not archived (clipper.extensions.archive).
+    warc: tuple[str, int, int] | None = None
     extra: dict = field(default_factory=dict)
     # Transient: the text stages' work done ahead on the page's extracted title and body, in
     # the extraction worker (pipelines.prepare). Dropped by the signature stage; not stored.

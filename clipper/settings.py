@@ -27,6 +27,9 @@ CLIPPER_EXTRACT_WORKERS = None
 # empty: no archive. A new file per run, and when one passes CLIPPER_ARCHIVE_MAX_BYTES (0: never).
 CLIPPER_ARCHIVE_DIR = os.environ.get("CLIPPER_ARCHIVE_DIR", "")
 CLIPPER_ARCHIVE_MAX_BYTES = 1024 * 1024 * 1024
+# WARC files a crawl is answered from instead of the network (`clipper crawl --replay`;
+# clipper.extensions.replay); a request not in them is counted, never fetched.
+CLIPPER_REPLAY_WARC: list[str] = []
 
 # --- Stories: syndicated copies become one story (clipper.store.stories) ------------------------
 # Shorter text's estimated overlap with the longer one needed to join a story.
@@ -155,9 +158,14 @@ DOWNLOADER_MIDDLEWARES = {
     "clipper.middlewares.charset.CharsetMiddleware": 90,
     # Archives responses as the server sent them: before decompression (590) and retries.
     "clipper.extensions.archive.WarcArchiveMiddleware": 880,
+    # Answers requests from CLIPPER_REPLAY_WARC: nearest the downloader, so every other
+    # middleware sees a replayed response as it saw the live one.
+    "clipper.extensions.replay.ReplayMiddleware": 890,
     # API keys go on at download time, for their origin only, and off again at once: last.
     "clipper.middlewares.secrets.SecretHeadersMiddleware": 990,
 }
+# Items carry their page's place in the archive (ArticleItem.warc), for the store.
+SPIDER_MIDDLEWARES = {"clipper.extensions.archive.WarcLocationMiddleware": 950}
 # Private hosts the crawler may fetch: "host" (any port) or "host:port". The host:port of
 # every http(s) URL in a CLIPPER_*_URL setting (the mirror in tests and the demo) is allowed
 # without being listed here.

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     ForeignKey,
     Index,
     Integer,
@@ -59,6 +60,12 @@ class Article(Base):
     # sha1 of the normalised title and body: tells a real update from a re-crawl.
     content_hash: Mapped[str] = mapped_column(String(40))
     html_hash: Mapped[str | None] = mapped_column(String(40))
+    # Where the page it was extracted from lies in the WARC archive (CLIPPER_ARCHIVE_DIR):
+    # the file relative to the archive directory, the record pair's offset and length.
+    # NULL when the page was not archived; ``clipper reprocess`` reads it.
+    warc_file: Mapped[str | None] = mapped_column(String(300))
+    warc_offset: Mapped[int | None] = mapped_column(BigInteger)
+    warc_length: Mapped[int | None] = mapped_column(Integer)
 
     outlet: Mapped[Outlet | None] = relationship(back_populates="articles")
     sightings: Mapped[list[Sighting]] = relationship(back_populates="article")
@@ -79,6 +86,10 @@ class Sighting(Base):
     # Whether a nightly run (CLIPPER_RUN_KIND=nightly) stored this page: the nightly's
     # incremental stop counts only such pages, so ad hoc runs cannot cut it short.
     seen_by_nightly: Mapped[bool] = mapped_column(server_default=false())
+    # Where this page lies in the WARC archive, as on ``articles`` (NULL: not archived).
+    warc_file: Mapped[str | None] = mapped_column(String(300))
+    warc_offset: Mapped[int | None] = mapped_column(BigInteger)
+    warc_length: Mapped[int | None] = mapped_column(Integer)
 
     article: Mapped[Article] = relationship(back_populates="sightings")
 

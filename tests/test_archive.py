@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from test_end_to_end import clipper, crawl_board
 from warcio.archiveiterator import ArchiveIterator
 
-from models import CrawlRun, Sighting
+from clipper.extensions.archive import read_page
+from models import Article, CrawlRun, Sighting
 
 
 def read_records(directory):
@@ -54,6 +55,31 @@ def test_crawl_with_archive_writes_every_response(mirror, database_url, engine, 
     assert run.stats["clipper/archive/bytes"] == total
     shown = json.loads(clipper("runs", "--json", database_url=database_url).stdout)
     assert shown[0]["archived_bytes"] == total
+
+
+def test_rows_say_where_their_page_is_archived(mirror, database_url, engine, tmp_path):
+    archive = tmp_path / "warc"
+    crawl_board(mirror, database_url, "-s", f"CLIPPER_ARCHIVE_DIR={archive}")
+    with Session(engine) as session:
+        sightings = session.scalars(select(Sighting)).all()
+        articles = {a.id: a for a in session.scalars(select(Article))}
+    assert sightings
+    post = mirror.board_url + "/helper/news/"
+    for sighting in sightings:
+        # The location reads back the sighting's own page, as the spider saw it.
+        page = read_page(archive / sighting.warc_file, sighting.warc_offset)
+        post_id = sighting.source_url.rsplit("/", 1)[1]
+        assert page.response.url.startswith(post + post_id + "?"), sighting.source_url
+        assert page.callback == "parse_detail"
+        assert page.cb_kwargs["source_url"] == sighting.source_url
+        assert page.fetched_at is not None
+        with (archive / sighting.warc_file).open("rb") as stream:
+            stream.seek(sighting.warc_offset + sighting.warc_length)
+            assert stream.read(2) in (b"", b"\x1f\x8b")  # the next gzip member, or the end
+    for article in articles.values():
+        # An article's location is one of its sightings' pages (the last one stored).
+        places = {(s.warc_file, s.warc_offset) for s in sightings if s.article_id == article.id}
+        assert (article.warc_file, article.warc_offset) in places, article.url
 
 
 def test_archive_rotates_by_size(mirror, database_url, tmp_path):

@@ -133,6 +133,19 @@ def test_crawl_benchmark_fetches_the_same_pages_both_ways():
     )
 
 
+def test_crawl_benchmark_with_the_archive_reprocesses_every_stored_page():
+    pages = 30
+    result = bench_crawl.run(pages=pages, rounds=1, server_check=False, archive=True)
+    ceiling, archived = result["archived_crawls"]
+    assert (ceiling["mode"], archived["mode"]) == ("ceiling_archive", "archive")
+    assert ceiling["article_pages"] == archived["article_pages"] == pages
+    # Reprocess reads back every stored article and, rules unchanged, changes none of them.
+    assert archived["reprocessed"] == archived["stored_new"] > 0
+    assert archived["reprocess_changed"] == 0
+    assert archived["reprocess_not_archived"] == 0
+    assert 0 < archived["archive_bytes_per_page"] < site.PAGE_BYTES
+
+
 def test_stage_benchmark_runs_every_stage():
     n = 12
     result = bench_stages.run(n_articles=n, rounds=1)

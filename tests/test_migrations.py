@@ -174,3 +174,35 @@ def test_a_downgrade_to_a_newer_revision_is_a_one_line_error(database_url):
         "Error: cannot migrate to '0007': Destination 0007 is not a valid downgrade target "
         "from current head(s)"
     ]
+
+
+def test_migration_0008_adds_and_removes_the_archive_location(database_url):
+    engine = create_db_engine(database_url, migrate=False)
+    upgrade(engine, "0007")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO articles (url, title, body, spider, first_seen, last_seen,"
+                " content_hash) VALUES ('https://a.kr/1', 't', 'b', 's', :now, :now, 'h')"
+            ),
+            {"now": datetime(2026, 1, 1, tzinfo=UTC)},
+        )
+    upgrade(engine, "0008")
+    columns = {"warc_file", "warc_offset", "warc_length"}
+    for table in ("articles", "sightings"):
+        assert columns <= {c["name"] for c in inspect(engine).get_columns(table)}
+    with engine.begin() as conn:
+        # Rows from before the revision have no archived page.
+        assert conn.execute(text("SELECT warc_file, warc_offset FROM articles")).one() == (
+            None,
+            None,
+        )
+        conn.execute(text("UPDATE articles SET warc_file = 'x.warc.gz', warc_offset = 5000000000"))
+        assert conn.execute(text("SELECT warc_offset FROM articles")).scalar() == 5000000000
+    downgrade(engine, "0007")
+    for table in ("articles", "sightings"):
+        assert not columns & {c["name"] for c in inspect(engine).get_columns(table)}
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT url FROM articles")).scalar() == "https://a.kr/1"
+    upgrade(engine)
+    assert current_revision(engine) == head_revision()

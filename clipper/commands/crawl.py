@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 
@@ -56,12 +57,24 @@ def _pairs(values: tuple[str, ...], flag: str) -> dict[str, str]:
     type=click.Path(dir_okay=False),
     help="Also write the items to this feed file (.jsonl, .csv, …).",
 )
+@click.option(
+    "--replay",
+    multiple=True,
+    type=click.Path(exists=True),
+    metavar="WARC",
+    help="Answer the crawl from these WARC files (or directories of them) instead of the "
+    "network; repeat for more. A page not in them is counted, not fetched.",
+)
 @database_option
-def command(spider, spider_args, settings, dry_run, as_nightly, output, database_url):
+def command(spider, spider_args, settings, dry_run, as_nightly, output, replay, database_url):
     """Run one spider now and store what it finds."""
     overrides = _pairs(settings, "-s")
     if database_url and "CLIPPER_DATABASE_URL" not in overrides:  # -s wins over the env
         overrides["CLIPPER_DATABASE_URL"] = database_url
+    if replay:
+        # The pages are archived already: archive nothing new.
+        overrides["CLIPPER_REPLAY_WARC"] = [os.path.abspath(p) for p in replay]
+        overrides["CLIPPER_ARCHIVE_DIR"] = ""
     if dry_run:
         overrides["CLIPPER_DRY_RUN"] = True
     if as_nightly:

@@ -31,6 +31,18 @@ SIGHTING_MATCH_WINDOW = timedelta(days=2)
 LOOKUP_CHUNK = 500
 
 
+# Where the page lies in the WARC archive (item["warc"]: file, offset, length), on articles and
+# sightings. A re-crawl overwrites it, with NULL when that crawl did not archive: the
+# location always names the page the stored text came from.
+WARC_COLUMNS = ("warc_file", "warc_offset", "warc_length")
+
+
+def warc_values(item: dict) -> tuple:
+    """The WARC_COLUMNS values of ``item`` (NULLs when its page was not archived)."""
+    place = item.get("warc")
+    return tuple(place) if place else (None, None, None)
+
+
 # The article columns the store sends for each row, in this order; the batch's time
 # (BATCH_TIME_COLUMNS, the same for every row) follows them.
 ARTICLE_COLUMNS = (
@@ -48,9 +60,10 @@ ARTICLE_COLUMNS = (
     "matched_terms",
     "content_hash",
     "html_hash",
+    *WARC_COLUMNS,
 )
 CONTENT_HASH = ARTICLE_COLUMNS.index("content_hash")
-SIGHTING_COLUMNS = ("source_url", "article_id", "spider", "seen_by_nightly")
+SIGHTING_COLUMNS = ("source_url", "article_id", "spider", "seen_by_nightly", *WARC_COLUMNS)
 BATCH_TIME_COLUMNS = ("first_seen", "last_seen")
 
 # Columns a re-crawl overwrites: everything the item gives but the key, and last_seen
@@ -206,7 +219,7 @@ class ArticleStore:
             SIGHTING_COLUMNS,
             key="source_url",
             # An ad hoc run's re-crawl of a page leaves its nightly mark as it was.
-            updated=nightly_updated(("article_id", "last_seen"), nightly),
+            updated=nightly_updated(("article_id", "last_seen", *WARC_COLUMNS), nightly),
         )
 
     # -- reads ---------------------------------------------------------------------------
@@ -264,8 +277,9 @@ class ArticleStore:
                 first_seen=now,
                 last_seen=now,
                 seen_by_nightly=self.nightly,
+                **dict(zip(WARC_COLUMNS, warc_values(item), strict=True)),
             )
-            updated = nightly_updated(("article_id", "last_seen"), self.nightly)
+            updated = nightly_updated(("article_id", "last_seen", *WARC_COLUMNS), self.nightly)
             conn.execute(
                 insert.on_conflict_do_update(
                     index_elements=["source_url"],
@@ -306,6 +320,7 @@ class ArticleStore:
                     item.get("matched_terms") or [],
                     content_hash(item["title"], item["body"]),
                     item.get("html_hash") or None,
+                    *warc_values(item),
                 )
                 for url, item in by_url.items()
             ]
@@ -325,6 +340,7 @@ class ArticleStore:
                     ids[item["url"]],
                     item["spider"],
                     self.nightly,
+                    *warc_values(item),
                 )
                 for item in items
             }

@@ -10,7 +10,7 @@ The downgrade forgets pages still waiting for a retry (the older code would skip
 good); they are fetched again instead.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-04
 """
 
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 
 revision = '0009'
-down_revision = '0007'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
