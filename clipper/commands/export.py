@@ -20,7 +20,7 @@ from itertools import islice
 import click
 
 from clipper.analysis.query import EXPORT_FIELDS, iter_articles
-from clipper.commands.options import database_option, filter_options, open_engine
+from clipper.commands.options import database_option, filter_options, open_read_engine
 
 PARQUET_BATCH = 5_000
 # OWASP: a cell starting with one of these is read as a formula by spreadsheets.
@@ -54,7 +54,7 @@ def command(fmt, out, bom, neutralise_formulas, filters, database_url):
     """Export stored articles (keys: url, title, body, published, region, outlet)."""
     if fmt == "parquet" and not out:
         raise click.UsageError("--format parquet writes a binary file: give --out FILE")
-    engine = open_engine(database_url)
+    engine = open_read_engine(database_url)
     records = iter_articles(engine, filters)
     if fmt == "parquet":
         count = write_parquet(out, records)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import functools
 from datetime import date
+from pathlib import Path
 
 import click
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from clipper.analysis.query import Filters
-from clipper.store.engine import DatabaseError, get_engine
+from clipper.store.engine import DatabaseError, database_url, get_engine
 
 
 def database_option(fn):
@@ -22,10 +25,36 @@ def database_option(fn):
 
 
 def open_engine(url: str | None):
+    """The migrated engine for ``url``, created if need be (crawl, demo, nightly)."""
     try:
         return get_engine(url)
     except DatabaseError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+def open_read_engine(url: str | None):
+    """The engine for a command that only reads (search, stats, export, report).
+
+    A SQLite file that does not exist is an error, not a new empty database: run from the
+    wrong directory, a read would otherwise make ``data/clipper.sqlite`` there and answer
+    "no matches". Only crawl, demo, nightly and ``db upgrade`` create a database. A
+    PostgreSQL database that does not exist already fails to connect.
+    """
+    resolved = database_url(url)
+    try:
+        parsed = make_url(resolved)
+    except ArgumentError:
+        parsed = None  # open_engine explains a bad URL
+    if parsed is not None and parsed.get_backend_name() == "sqlite":
+        path = parsed.database or ""
+        in_memory = not path or path == ":memory:" or path.startswith("file:")
+        if not in_memory and not Path(path).is_file():
+            raise click.ClickException(
+                f"no database at {Path(path).absolute()} (run from the directory that "
+                "holds data/clipper.sqlite, give --database-url or $CLIPPER_DATABASE_URL, "
+                "or create one with clipper crawl, clipper demo or clipper db upgrade)"
+            )
+    return open_engine(url)
 
 
 def _day(ctx, param, value):

@@ -7,7 +7,7 @@ from datetime import date
 import click
 
 from clipper.analysis.report import build_report, render_html, render_markdown
-from clipper.commands.options import database_option, open_engine
+from clipper.commands.options import database_option, open_read_engine
 
 
 def _day(ctx, param, value):
@@ -44,7 +44,7 @@ def _day(ctx, param, value):
 @database_option
 def command(day, days, fmt, out, database_url):
     """Stories of the period grouped by region, with the outlets that ran them."""
-    report = build_report(open_engine(database_url), day, days)
+    report = build_report(open_read_engine(database_url), day, days)
     text = render_html(report) if fmt == "html" else render_markdown(report)
     if out:
         with open(out, "w", encoding="utf-8") as stream:

@@ -9,7 +9,7 @@ import click
 
 from clipper.analysis.report import display_width, format_table
 from clipper.analysis.search import search
-from clipper.commands.options import database_option, filter_options, open_engine
+from clipper.commands.options import database_option, filter_options, open_read_engine
 
 
 @click.command("search")
@@ -25,7 +25,7 @@ def command(query, limit, as_json, filters, database_url):
     """
     if not query.split():
         raise click.BadParameter("the query is empty", param_hint="QUERY")
-    hits = search(open_engine(database_url), query, filters, limit=limit)
+    hits = search(open_read_engine(database_url), query, filters, limit=limit)
     if as_json:
         for hit in hits:
             hit["published"] = hit["published"].isoformat() if hit["published"] else None
