@@ -86,6 +86,29 @@ def test_search_rejects_bad_input(database_url, args, message):
     assert message in result.output
 
 
+@pytest.mark.parametrize("command", [["search", "작은도서관"], ["stats"], ["export"]])
+def test_unknown_region_is_rejected_with_the_list(seeded, command):
+    database_url, _ = seeded
+    result = run(*command, "--region", "수원", "--database-url", database_url)
+    assert result.exit_code == 2
+    assert "unknown region '수원'" in result.stderr
+    assert "서울, 부산, 대구" in result.stderr
+    assert "전국, none" in result.stderr
+
+
+def test_search_region_names_and_quoted_phrases(seeded):
+    database_url, _ = seeded
+    for region in ("서울특별시", "서울시", "서울"):
+        result = run("search", "작은도서관", "--region", region, "--json",
+                     "--database-url", database_url)  # fmt: skip
+        assert [h["url"] for h in json.loads(result.stdout)] == [ARTICLES["seoul"][5]]
+    result = run("search", '"지원 조례"', "--json", "--database-url", database_url)
+    assert [h["url"] for h in json.loads(result.stdout)] == [ARTICLES["old"][5]]
+    result = run("search", '""', "--database-url", database_url)
+    assert result.exit_code == 2
+    assert "empty" in result.stderr
+
+
 def test_search_without_hits(seeded):
     database_url, _ = seeded
     result = run("search", "없는말입니다", "--database-url", database_url)
@@ -204,6 +227,10 @@ def test_export_csv_neutralises_formulas(engine, database_url, tmp_path):
             {"outlet": {"경기일보": 1, "전국<b>매체</b>": 1}},
         ),
         (["--since", "2026-01-01"], {"region": {}, "outlet": {}, "month": {}}),
+        # Issue 17: region names as people write them, and the articles without a region.
+        (["--by", "region", "--region", "제주특별자치도"], {"region": {"제주": 1}}),
+        (["--by", "region", "--region", "경기도"], {"region": {"경기": 1}}),
+        (["--by", "region", "--region", "none"], {"region": {None: 1}}),
     ],
 )
 def test_stats_json(seeded, args, expected):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -9,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import Engine, Select, select
 
 from clipper.text.dates import KST
+from clipper.text.regions import NATIONAL, REGIONS, region_from_name
 from models import Article, Outlet
 
 EXPORT_FIELDS = ("url", "title", "body", "published", "region", "outlet")
@@ -29,23 +31,48 @@ def select_articles(*columns) -> Select:
     ).outerjoin(Outlet, Article.outlet_id == Outlet.id)
 
 
+# The region filter value for articles without a region (shown as 미상 in stats and reports).
+NO_REGION = "미상"
+# What a user may type for it.
+NO_REGION_NAMES = frozenset({NO_REGION, "none", "없음"})
+
+
+def resolve_region(name: str) -> str:
+    """The stored region for what a user typed: a 시도 in any official or common form
+    (경기도, 서울특별시, 서울시, 경기), 전국, or ``none``/미상 for articles without one.
+
+    Raises ValueError naming the valid regions for anything else (수원 is a city).
+    """
+    if unicodedata.normalize("NFC", name).strip().casefold() in NO_REGION_NAMES:
+        return NO_REGION
+    region = region_from_name(name)
+    if region is None:
+        valid = ", ".join((*REGIONS, NATIONAL, "none"))
+        raise ValueError(f"unknown region {name!r}; choose one of {valid}")
+    return region
+
+
 @dataclass
 class Filters:
-    region: str | None = None
+    region: str | None = None  # a region name (resolve_region), or NO_REGION
     outlet: str | None = None
     since: date | None = None  # inclusive, KST day
     until: date | None = None  # inclusive, KST day
 
     def __post_init__(self) -> None:
         # No stored text holds NUL, and PostgreSQL rejects it in a query: drop it rather
-        # than fail.
+        # than fail. Stored text is NFC (clipper/text/paragraphs.py), so the filters are too.
         for name in ("region", "outlet"):
             value = getattr(self, name)
             if value:
-                setattr(self, name, value.replace("\x00", ""))
+                setattr(self, name, unicodedata.normalize("NFC", value.replace("\x00", "")))
+        if self.region:
+            self.region = resolve_region(self.region)
 
     def apply(self, stmt: Select) -> Select:
-        if self.region:
+        if self.region == NO_REGION:
+            stmt = stmt.where(Article.region.is_(None))
+        elif self.region:
             stmt = stmt.where(Article.region == self.region)
         if self.outlet:
             stmt = stmt.where(Outlet.name == self.outlet)

@@ -10,7 +10,7 @@ import click
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from clipper.analysis.query import Filters
+from clipper.analysis.query import Filters, resolve_region
 from clipper.store.engine import DatabaseError, database_url, get_engine
 
 
@@ -66,8 +66,22 @@ def _day(ctx, param, value):
         raise click.BadParameter(f"expected YYYY-MM-DD, got {value!r}") from None
 
 
+def _region(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        return resolve_region(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 def filter_options(fn):
-    @click.option("--region", help="Only this region (서울 … 제주, 전국).")
+    @click.option(
+        "--region",
+        callback=_region,
+        help="Only this region: a 시도 in any form (경기, 경기도, 서울특별시, 서울시 …), 전국, "
+        "or none (articles without a region).",
+    )
     @click.option("--outlet", help="Only this outlet (canonical name).")
     @click.option("--since", callback=_day, metavar="YYYY-MM-DD", help="Published on or after.")
     @click.option("--until", callback=_day, metavar="YYYY-MM-DD", help="Published on or before.")

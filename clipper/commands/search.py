@@ -8,7 +8,7 @@ import shutil
 import click
 
 from clipper.analysis.report import display_width, format_table
-from clipper.analysis.search import search
+from clipper.analysis.search import search, search_terms
 from clipper.commands.options import database_option, filter_options, open_read_engine
 
 
@@ -23,7 +23,7 @@ def command(query, limit, as_json, filters, database_url):
 
     Every word of QUERY must match; title matches come first, then the newest.
     """
-    if not query.split():
+    if not search_terms(query):
         raise click.BadParameter("the query is empty", param_hint="QUERY")
     hits = search(open_read_engine(database_url), query, filters, limit=limit)
     if as_json:
