@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Engine, Select, select
 
 from clipper.text.dates import KST
 from clipper.text.regions import NATIONAL, REGIONS, region_from_name
 from models import Article, Outlet
+from models.stories import StoryMember
 
-EXPORT_FIELDS = ("url", "title", "body", "published", "region", "outlet")
+# The first six are the original columns (scripts may read them by position); id, author
+# and story (the story id shared by copies of one piece of news) were added for issue 17.
+EXPORT_FIELDS = (
+    "url", "title", "body", "published", "region", "outlet", "author", "id", "story",
+)  # fmt: skip
 
 
 def select_articles(*columns) -> Select:
@@ -67,7 +73,9 @@ class Filters:
             if value:
                 setattr(self, name, unicodedata.normalize("NFC", value.replace("\x00", "")))
         if self.region:
-            self.region = resolve_region(self.region)
+            # The commands reject an unknown region (options.py); here it matches nothing.
+            with contextlib.suppress(ValueError):
+                self.region = resolve_region(self.region)
 
     def apply(self, stmt: Select) -> Select:
         if self.region == NO_REGION:
@@ -76,26 +84,48 @@ class Filters:
             stmt = stmt.where(Article.region == self.region)
         if self.outlet:
             stmt = stmt.where(Outlet.name == self.outlet)
-        if self.since:
-            stmt = stmt.where(Article.published >= datetime.combine(self.since, time(), KST))
-        if self.until:
-            end = datetime.combine(self.until + timedelta(days=1), time(), KST)
+        if self.since or self.until:
+            # A date bound keeps dated articles only, even one that excludes no date.
+            stmt = stmt.where(Article.published.is_not(None))
+        start = kst_day_start(self.since) if self.since else None
+        if start is not None:
+            stmt = stmt.where(Article.published >= start)
+        end = kst_day_start(self.until, days_after=1) if self.until else None
+        if end is not None:
             stmt = stmt.where(Article.published < end)
         return stmt
+
+
+def kst_day_start(day: date, days_after: int = 0) -> datetime | None:
+    """Midnight KST at the start of ``day`` + ``days_after``, or None when that instant is
+    outside what a datetime holds in UTC (``--since 0001-01-01``: KST midnight is 15:00 of
+    the year-0 eve in UTC; ``--until 9999-12-31``: the next day does not exist). Such a
+    bound excludes no date a database can hold, so the caller leaves it out."""
+    try:
+        start = datetime.combine(day + timedelta(days=days_after), time(), KST)
+        start.astimezone(UTC)  # the stored form: raises when out of range
+    except OverflowError:
+        return None
+    return start
 
 
 def iter_articles(engine: Engine, filters: Filters | None = None) -> Iterator[dict]:
     """Articles as plain dicts (``EXPORT_FIELDS`` plus a few more), newest first.
 
-    ``published`` is an aware datetime in KST (or None).
+    ``published`` is an aware datetime in KST (or None); ``story`` the story id (or None).
     """
-    stmt = select_articles(
-        Article.published_raw,
-        Article.region_evidence,
-        Article.author,
-        Article.outlet_raw,
-        Article.spider,
-    ).order_by(Article.published.desc().nulls_last(), Article.id.desc())
+    stmt = (
+        select_articles(
+            Article.published_raw,
+            Article.region_evidence,
+            Article.author,
+            Article.outlet_raw,
+            Article.spider,
+            StoryMember.story_id.label("story"),
+        )
+        .outerjoin(StoryMember, StoryMember.article_id == Article.id)
+        .order_by(Article.published.desc().nulls_last(), Article.id.desc())
+    )
     stmt = (filters or Filters()).apply(stmt)
     with engine.connect() as conn:
         for row in conn.execute(stmt).mappings():

@@ -14,7 +14,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from urllib.parse import quote, urlsplit
 
 from sqlalchemy import ColumnElement, Engine, func, select
@@ -195,7 +195,8 @@ def build_report(engine: Engine, day: date, days: int = 1) -> Report:
     """
     if days < 1:
         raise ValueError("days must be at least 1")
-    start = day - timedelta(days=days - 1)
+    # A period reaching before year 1 starts on its first day.
+    start = date.fromordinal(max(1, day.toordinal() - (days - 1)))
     stmt = (
         select_articles(StoryMember.story_id, Story.canonical_article_id)
         .outerjoin(StoryMember, StoryMember.article_id == Article.id)

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import functools
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -89,5 +95,74 @@ def filter_options(fn):
     def wrapper(*args, region, outlet, since, until, **kwargs):
         filters = Filters(region=region, outlet=outlet, since=since, until=until)
         return fn(*args, filters=filters, **kwargs)
+
+    return wrapper
+
+
+# -- output ------------------------------------------------------------------------------
+
+
+@contextmanager
+def output_path(path: str) -> Iterator[str]:
+    """Where to write the file ``--out path``: a temporary file that becomes ``path`` only
+    once it is complete, so a full disk, an error or Ctrl-C leaves the old file (or none),
+    never half an export. For a regular file it sits beside ``path`` and is renamed; for a
+    device or pipe (``/dev/stdout``, ``/dev/full``, a FIFO) it is copied there at the end.
+    A failed write is one line (``click.ClickException``)."""
+    target = Path(path)
+    regular = not target.exists() or target.is_file()
+    parent = target.parent if regular else Path(tempfile.gettempdir())
+    if not parent.is_dir():
+        raise click.ClickException(f"cannot write {path}: no directory {parent}")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=parent)
+    os.close(fd)
+    try:
+        yield tmp
+        if regular:
+            os.chmod(tmp, _new_file_mode(target))
+            os.replace(tmp, target)
+        else:
+            with open(tmp, "rb") as source, open(path, "wb") as sink:
+                shutil.copyfileobj(source, sink)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def _new_file_mode(target: Path) -> int:
+    # mkstemp makes the file 0600; the export gets the mode a plain open() would give it.
+    if target.exists():
+        return target.stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _silence_stdout() -> None:
+    # Python flushes stdout again at exit; a full disk or closed pipe would then print an
+    # "Exception ignored" traceback after our message. Point the descriptor at /dev/null.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass  # not a real file (click's test runner)
+
+
+def reports_write_errors(fn):
+    """Turn a failed write (``--out /dev/full``, ``> /dev/full``, a closed pipe, a missing
+    directory) into one line on stderr and exit code 1, not a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            result = fn(*args, **kwargs)
+            sys.stdout.flush()
+        except OSError as exc:
+            _silence_stdout()
+            where = f" {exc.filename}" if exc.filename else ""
+            reason = exc.strerror or str(exc)
+            raise click.ClickException(f"cannot write the output{where}: {reason}") from None
+        return result
 
     return wrapper

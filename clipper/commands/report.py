@@ -7,7 +7,7 @@ from datetime import date
 import click
 
 from clipper.analysis.report import build_report, render_html, render_markdown
-from clipper.commands.options import database_option, open_read_engine
+from clipper.commands.options import database_option, open_read_engine, reports_write_errors
 
 
 def _day(ctx, param, value):
@@ -42,6 +42,7 @@ def _day(ctx, param, value):
     help="Write to this file instead of stdout.",
 )
 @database_option
+@reports_write_errors
 def command(day, days, fmt, out, database_url):
     """Stories of the period grouped by region, with the outlets that ran them."""
     report = build_report(open_read_engine(database_url), day, days)
