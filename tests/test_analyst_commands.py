@@ -376,6 +376,31 @@ def test_browse(seeded):
     assert "region" in data["facet_results"]
 
 
+def test_browse_csv_downloads_start_with_a_bom(seeded):
+    # Issue 17: Excel garbled the Korean of Datasette's CSV downloads (no BOM).
+    database_url, _ = seeded
+    if not database_url.startswith("sqlite"):
+        pytest.skip("Datasette serves SQLite only")
+    pytest.importorskip("datasette")
+    for path, bom in (
+        ("/clipper/clippings.csv?_dl=1&region=경기", True),
+        ("/clipper/clippings.csv?region=경기", True),
+        ("/clipper/clippings.json?_shape=objects&region=경기", False),
+    ):
+        result = subprocess.run(
+            [sys.executable, "-m", "clipper", "browse", "--get", path,
+             "--database-url", database_url],
+            capture_output=True, text=True, timeout=120, cwd=REPO,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert result.stdout.startswith("\ufeff") is bom
+        if bom:
+            assert "수원 마을작은도서관 개관식 열려" in result.stdout
+            assert result.stdout.count("\ufeff") == 1
+        else:
+            assert json.loads(result.stdout)["rows"][0]["url"] == ARTICLES["suwon"][5]
+
+
 def test_metadata_follows_the_database_file_name():
     metadata = metadata_for(Path("/somewhere/my-news.sqlite"))
     assert list(metadata["databases"]) == ["my-news"]
