@@ -9,6 +9,13 @@ import click
 
 from clipper.ops.crawling import run_crawls
 
+# What ``-o FILE`` writes of an item: what a reader of the feed can use.
+FEED_FIELDS = (
+    "url", "source_url", "spider", "fetched_at", "title", "body", "published",
+    "published_raw", "outlet", "outlet_raw", "region", "region_evidence", "author",
+    "matched_terms",
+)  # fmt: skip
+
 
 def _pairs(values: tuple[str, ...], flag: str) -> dict[str, str]:
     pairs = {}
@@ -47,7 +54,7 @@ def _pairs(values: tuple[str, ...], flag: str) -> dict[str, str]:
     "-o",
     "--output",
     type=click.Path(dir_okay=False),
-    help="Also write the items to this feed file (.jsonl, .csv, …).",
+    help="Also write the items to this feed file (.jsonl, .csv, …), replacing it.",
 )
 def command(spider, spider_args, settings, dry_run, as_nightly, output):
     """Run one spider now and store what it finds."""
@@ -57,7 +64,17 @@ def command(spider, spider_args, settings, dry_run, as_nightly, output):
     if as_nightly:
         overrides["CLIPPER_RUN_KIND"] = "nightly"
     if output:
-        overrides["FEEDS"] = {output: {"format": _feed_format(output), "encoding": "utf-8"}}
+        # Scrapy's -O: a second run replaces the file (appending put a second CSV header in
+        # the middle); only the public fields, never internals such as the text stages'
+        # MinHash signature.
+        overrides["FEEDS"] = {
+            output: {
+                "format": _feed_format(output),
+                "encoding": "utf-8",
+                "overwrite": True,
+                "fields": list(FEED_FIELDS),
+            }
+        }
     results = run_crawls([(spider, _pairs(spider_args, "-a"))], overrides)
     result = results[0]
     click.echo(result.summary_line(), err=True)
