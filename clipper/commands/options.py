@@ -81,13 +81,16 @@ def _region(ctx, param, value):
         raise click.BadParameter(str(exc)) from None
 
 
+region_option = click.option(
+    "--region",
+    callback=_region,
+    help="Only this region: a 시도 in any form (경기, 경기도, 서울특별시, 서울시 …), 전국, "
+    "or none (articles without a region).",
+)
+
+
 def filter_options(fn):
-    @click.option(
-        "--region",
-        callback=_region,
-        help="Only this region: a 시도 in any form (경기, 경기도, 서울특별시, 서울시 …), 전국, "
-        "or none (articles without a region).",
-    )
+    @region_option
     @click.option("--outlet", help="Only this outlet (canonical name).")
     @click.option("--since", callback=_day, metavar="YYYY-MM-DD", help="Published on or after.")
     @click.option("--until", callback=_day, metavar="YYYY-MM-DD", help="Published on or before.")
