@@ -217,3 +217,12 @@ def test_a_failed_export_leaves_the_old_file(seeded, tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert out.read_bytes().startswith(b"PK")  # a zip: the real workbook replaced it
     assert sorted(p.name for p in out.parent.iterdir()) == ["old.xlsx"]
+
+
+def test_a_limit_past_64_bits_is_a_usage_error(seeded):
+    result = run("search", "작은도서관", "--limit", 2**64, "--database-url", seeded)
+    assert result.exit_code == 2
+    assert "--limit" in result.stderr
+    result = run("search", "작은도서관", "--limit", 2**63 - 1, "--json", "--database-url", seeded)
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(result.stdout)) == 6  # every seeded article

@@ -53,8 +53,9 @@ def open_read_engine(url: str | None):
         parsed = None  # open_engine explains a bad URL
     if parsed is not None and parsed.get_backend_name() == "sqlite":
         path = parsed.database or ""
-        in_memory = not path or path == ":memory:" or path.startswith("file:")
-        if not in_memory and not Path(path).is_file():
+        # (In-memory and file: URI databases are left to SQLite.)
+        plain_file = path and path != ":memory:" and not path.startswith("file:")
+        if plain_file and not Path(path).is_file():
             raise click.ClickException(
                 f"no database at {Path(path).absolute()} (run from the directory that "
                 "holds data/clipper.sqlite, give --database-url or $CLIPPER_DATABASE_URL, "

@@ -21,7 +21,7 @@ MAX_TERMS = 100
 
 @click.command("search")
 @click.argument("query", nargs=-1, required=True)
-@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@click.option("--limit", type=click.IntRange(1, 2**63 - 1), default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of hits.")
 @filter_options
 @database_option
