@@ -174,6 +174,13 @@ def test_export_out_dev_full_is_one_line(seeded, fmt):
 
 
 @needs_dev_full
+def test_report_out_dev_full_is_one_line(seeded):
+    result = run("report", "--date", "2025-03-03", "--out", "/dev/full", "--database-url", seeded)
+    line = _one_line_error(result)
+    assert line == "Error: cannot write /dev/full: No space left on device"
+
+
+@needs_dev_full
 @pytest.mark.parametrize(
     "args",
     [
