@@ -6,21 +6,25 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import subprocess
 import sys
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
 from test_search import ARTICLES, item, seed
 
+from clipper.analysis.query import EXPORT_FIELDS
 from clipper.analysis.report import display_width
 from clipper.cli import main
 from clipper.commands.browse import metadata_for
 from clipper.store.articles import ArticleStore
 
 REPO = Path(__file__).resolve().parents[1]
+KST = ZoneInfo("Asia/Seoul")
 
 
 @pytest.fixture
@@ -86,6 +90,29 @@ def test_search_rejects_bad_input(database_url, args, message):
     assert message in result.output
 
 
+@pytest.mark.parametrize("command", [["search", "작은도서관"], ["stats"], ["export"]])
+def test_unknown_region_is_rejected_with_the_list(seeded, command):
+    database_url, _ = seeded
+    result = run(*command, "--region", "수원", "--database-url", database_url)
+    assert result.exit_code == 2
+    assert "unknown region '수원'" in result.stderr
+    assert "서울, 부산, 대구" in result.stderr
+    assert "전국, none" in result.stderr
+
+
+def test_search_region_names_and_quoted_phrases(seeded):
+    database_url, _ = seeded
+    for region in ("서울특별시", "서울시", "서울"):
+        result = run("search", "작은도서관", "--region", region, "--json",
+                     "--database-url", database_url)  # fmt: skip
+        assert [h["url"] for h in json.loads(result.stdout)] == [ARTICLES["seoul"][5]]
+    result = run("search", '"지원 조례"', "--json", "--database-url", database_url)
+    assert [h["url"] for h in json.loads(result.stdout)] == [ARTICLES["old"][5]]
+    result = run("search", '""', "--database-url", database_url)
+    assert result.exit_code == 2
+    assert "empty" in result.stderr
+
+
 def test_search_without_hits(seeded):
     database_url, _ = seeded
     result = run("search", "없는말입니다", "--database-url", database_url)
@@ -105,7 +132,7 @@ EXPORT_CASES = [
 
 def test_export_formats_with_filters(seeded, tmp_path, subtests):
     database_url, _ = seeded
-    for fmt in ("jsonl", "csv", "parquet"):
+    for fmt in ("jsonl", "csv", "xlsx", "parquet"):
         for i, (filters, expected) in enumerate(EXPORT_CASES):
             with subtests.test(fmt=fmt, filters=filters):
                 check_export(database_url, tmp_path / f"out{i}.{fmt}", fmt, filters, expected)
@@ -123,12 +150,15 @@ def check_export(database_url, out, fmt, filters, expected):
         raw = out.read_bytes()
         assert raw.startswith(b"\xef\xbb\xbf")  # Excel needs the BOM to read UTF-8
         rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    elif fmt == "xlsx":
+        rows = read_xlsx(out)
     else:
         import pyarrow.parquet as pq
 
         table = pq.read_table(out)
         assert str(table.schema.field("published").type) == "timestamp[us, tz=Asia/Seoul]"
         rows = table.to_pylist()
+    assert all(list(r) == list(EXPORT_FIELDS) for r in rows)
     by_url = {r["url"]: r for r in rows}
     assert set(by_url) == {ARTICLES[k][5] for k in expected}
     for key in expected:
@@ -138,9 +168,24 @@ def check_export(database_url, out, fmt, filters, expected):
             title, body, region, outlet,
         )  # fmt: skip
         got = row["published"]
-        if fmt != "parquet":
+        if fmt == "jsonl":
             got = datetime.fromisoformat(got) if got else None
+        elif fmt == "csv":
+            # Issue 17: a date-time Excel reads as one: KST wall time, no offset, no "T".
+            assert not got or re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", got)
+            got = datetime.fromisoformat(got).replace(tzinfo=KST) if got else None
+        elif fmt == "xlsx":
+            assert got is None or got.tzinfo is None  # a real date-time cell, KST wall time
+            got = got.replace(tzinfo=KST) if got else None
         assert got == published
+
+
+def read_xlsx(path):
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(path).active
+    header, *rows = sheet.iter_rows(values_only=True)
+    return [dict(zip(header, row, strict=True)) for row in rows]
 
 
 def test_export_parquet_needs_out_and_empty_exports_are_valid(seeded, tmp_path):
@@ -157,12 +202,62 @@ def test_export_parquet_needs_out_and_empty_exports_are_valid(seeded, tmp_path):
     assert pq.read_table(out).num_rows == 0
 
 
+def test_export_has_author_id_and_story_columns(engine, database_url, tmp_path):
+    from test_report import add_story
+
+    ids = seed(engine)
+    ArticleStore(engine).write([item("seoul", author="홍길동 기자")])
+    add_story(engine, 77, [ids["seoul"], ids["busan"]], canonical=ids["seoul"])
+    for fmt in ("jsonl", "csv", "xlsx", "parquet"):
+        out = tmp_path / f"a.{fmt}"
+        result = run("export", "--format", fmt, "--out", out, "--database-url", database_url)
+        assert result.exit_code == 0, result.output
+        if fmt == "jsonl":
+            rows = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+        elif fmt == "csv":
+            rows = list(csv.DictReader(io.StringIO(out.read_text("utf-8"), newline="")))
+        elif fmt == "xlsx":
+            rows = read_xlsx(out)
+        else:
+            import pyarrow.parquet as pq
+
+            rows = pq.read_table(out).to_pylist()
+        by_url = {r["url"]: r for r in rows}
+        seoul, busan, old = (by_url[ARTICLES[k][5]] for k in ("seoul", "busan", "old"))
+        assert seoul["author"] == "홍길동 기자"
+        assert {str(seoul["id"]), str(busan["id"])} == {str(ids["seoul"]), str(ids["busan"])}
+        assert str(seoul["story"]) == str(busan["story"]) == "77"
+        assert old["story"] in (None, "")
+
+
+def test_export_xlsx_keeps_formulas_as_text_and_needs_out(engine, database_url, tmp_path):
+    store = ArticleStore(engine)
+    titles = [*FORMULAS, "제어\x01문자\x0b"]
+    store.write(
+        [item("suwon", url=f"https://f.example.kr/{i}", title=t) for i, t in enumerate(titles)]
+    )
+    result = run("export", "--format", "xlsx", "--database-url", database_url)
+    assert result.exit_code == 2
+    assert "--out" in result.output
+    out = tmp_path / "f.xlsx"
+    result = run("export", "--format", "xlsx", "--out", out, "--database-url", database_url)
+    assert result.exit_code == 0, result.output
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(out).active
+    cells = [row[1] for row in sheet.iter_rows(min_row=2)]
+    assert all(c.data_type == "s" for c in cells)  # never a formula cell
+    assert sorted(c.value for c in cells) == sorted([*FORMULAS, "제어문자"])
+    published = [row[3] for row in sheet.iter_rows(min_row=2)]
+    assert all(c.is_date for c in published)
+
+
 def test_export_csv_bom_on_stdout(seeded):
     database_url, _ = seeded
     result = run("export", "--format", "csv", "--bom", "--region", "경기",
                  "--database-url", database_url)  # fmt: skip
     assert result.exit_code == 0
-    assert result.stdout.startswith("\ufeffurl,title,body,published,region,outlet")
+    assert result.stdout.startswith("\ufeffurl,title,body,published,region,outlet,author,id,story")
     assert "수원 마을작은도서관 개관식 열려" in result.stdout
 
 
@@ -204,6 +299,10 @@ def test_export_csv_neutralises_formulas(engine, database_url, tmp_path):
             {"outlet": {"경기일보": 1, "전국<b>매체</b>": 1}},
         ),
         (["--since", "2026-01-01"], {"region": {}, "outlet": {}, "month": {}}),
+        # Issue 17: region names as people write them, and the articles without a region.
+        (["--by", "region", "--region", "제주특별자치도"], {"region": {"제주": 1}}),
+        (["--by", "region", "--region", "경기도"], {"region": {"경기": 1}}),
+        (["--by", "region", "--region", "none"], {"region": {None: 1}}),
     ],
 )
 def test_stats_json(seeded, args, expected):
@@ -275,6 +374,31 @@ def test_browse(seeded):
     assert [r["url"] for r in data["rows"]] == [ARTICLES["suwon"][5]]
     assert data["rows"][0]["published_day"] == "2025-03-03"
     assert "region" in data["facet_results"]
+
+
+def test_browse_csv_downloads_start_with_a_bom(seeded):
+    # Issue 17: Excel garbled the Korean of Datasette's CSV downloads (no BOM).
+    database_url, _ = seeded
+    if not database_url.startswith("sqlite"):
+        pytest.skip("Datasette serves SQLite only")
+    pytest.importorskip("datasette")
+    for path, bom in (
+        ("/clipper/clippings.csv?_dl=1&region=경기", True),
+        ("/clipper/clippings.csv?region=경기", True),
+        ("/clipper/clippings.json?_shape=objects&region=경기", False),
+    ):
+        result = subprocess.run(
+            [sys.executable, "-m", "clipper", "browse", "--get", path,
+             "--database-url", database_url],
+            capture_output=True, text=True, timeout=120, cwd=REPO,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert result.stdout.startswith("\ufeff") is bom
+        if bom:
+            assert "수원 마을작은도서관 개관식 열려" in result.stdout
+            assert result.stdout.count("\ufeff") == 1
+        else:
+            assert json.loads(result.stdout)["rows"][0]["url"] == ARTICLES["suwon"][5]
 
 
 def test_metadata_follows_the_database_file_name():

@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from clipper.analysis.query import EXPORT_FIELDS
 from models import Article, CrawlRun, Sighting
 
 REPO = Path(__file__).resolve().parents[1]
@@ -101,9 +102,7 @@ def test_export_jsonl_has_the_promised_keys(mirror, database_url, engine):
     rows = [json.loads(line) for line in out.splitlines()]
     with engine.connect() as conn:
         assert len(rows) == len(conn.execute(select(Article.id)).all())
-    assert all(
-        set(row) == {"url", "title", "body", "published", "region", "outlet"} for row in rows
-    )
+    assert all(list(row) == list(EXPORT_FIELDS) for row in rows)
     published = [datetime.fromisoformat(r["published"]) for r in rows if r["published"]]
     assert published
     assert all(p.utcoffset() is not None for p in published)

@@ -126,10 +126,21 @@ def test_story_region_is_the_majority(seeded):
     # 서울 + 부산 + 전국 articles in one story: a tie, broken by the official order.
     add_story(engine, 7, [ids["seoul"], ids["busan"], ids["hostile"]], canonical=ids["busan"])
     report = build_report(engine, date(2025, 3, 3), days=2)
-    assert [r for r, _ in report.sections] == ["서울", "경기"]
     story = dict(report.sections)["서울"][0]
+    assert story.region == "서울"
     assert story.title == ARTICLES["busan"][0]
     assert len(story.coverage) == 3
+    # Issue 17: it is listed under every region it covers, and counted once.
+    assert [r for r, _ in report.sections] == ["서울", "부산", "경기", "전국"]
+    assert story.regions == ["서울", "부산", "전국"]
+    assert all(dict(report.sections)[r] == [story] for r in story.regions)
+    assert len(report.stories) == 2
+    page = render_markdown(report)
+    assert page.count(f"### [{ARTICLES['busan'][0]}]") == 3
+    assert "함께 실린 지역: 부산 · 전국" in page
+    assert page.startswith(
+        "# 뉴스 클리핑 2025-03-02 ~ 2025-03-03 (KST)\n\n기사 묶음 2건 · 기사 4건"
+    )
 
 
 def _story(title, url, region="경기", lead="첫 문단"):
@@ -384,3 +395,105 @@ def test_html_report_in_a_real_browser(seeded, tmp_path):
     assert len(bars) == 19
     assert dict(bars)["경기"] == "1"
     assert dict(bars)["제주"] == "0"
+
+
+# -- what a librarian wants (issue 17) --------------------------------------------------------
+
+
+def test_kst_today_on_a_utc_server():
+    from datetime import UTC
+
+    from clipper.commands.report import kst_today
+
+    # 20:00 UTC on the 4th is 05:00 on the 5th in Seoul: a 7 a.m. KST cron's "today".
+    assert kst_today(datetime(2026, 12, 4, 20, 0, tzinfo=UTC)) == date(2026, 12, 5)
+    assert kst_today(datetime(2026, 12, 4, 14, 59, tzinfo=UTC)) == date(2026, 12, 4)
+
+
+def test_report_today_and_yesterday_are_korean_days(engine, database_url, tmp_path):
+    import sys
+    from datetime import UTC, timedelta
+
+    seed(engine)
+    env = dict(os.environ, TZ="UTC", CLIPPER_DATABASE_URL=database_url)
+    for word, back in (("today", 0), ("yesterday", 1), ("오늘", 0)):
+        expected = datetime.now(UTC).astimezone(KST).date() - timedelta(days=back)
+        done = subprocess.run(
+            [sys.executable, "-m", "clipper", "report", "--date", word, "--format", "md"],
+            capture_output=True, text=True, env=env, timeout=120,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.startswith(f"# 뉴스 클리핑 {expected.isoformat()} (KST)")
+
+
+def _cli(*args):
+    from click.testing import CliRunner
+
+    from clipper.cli import main
+
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def test_report_for_one_region_or_outlet(engine, database_url):
+    seed(engine)
+    common = ("report", "--date", "2025-03-03", "--days", "2", "--format", "md",
+              "--database-url", database_url)  # fmt: skip
+    result = _cli(*common, "--region", "경기도")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("# 뉴스 클리핑 2025-03-02 ~ 2025-03-03 (KST) · 경기\n")
+    assert re.findall(r"^## (\S+)", result.stdout, re.M) == ["지역별", "경기"]
+    result = _cli(*common, "--outlet", "부산일보")
+    assert re.findall(r"^## (\S+)", result.stdout, re.M) == ["지역별", "부산"]
+    assert ARTICLES["busan"][0] in result.stdout
+    assert ARTICLES["seoul"][0] not in result.stdout
+    result = _cli(*common, "--region", "수원")
+    assert result.exit_code == 2
+    assert "unknown region" in result.stderr
+
+
+def test_headlines_link_to_the_article(seeded):
+    engine, _ = seeded
+    report = build_report(engine, date(2025, 3, 3), days=2)
+    page = render_html(report)
+    for key in ("suwon", "seoul", "busan"):
+        title, url = ARTICLES[key][0], ARTICLES[key][5]
+        assert f'<a class="headline" href="{url}"><h3>{title}</h3></a>' in page
+    # The hostile article's javascript: URL gives a headline without a link.
+    assert "<h3>작은도서관 &quot;AND&quot; 100% 확충 &lt;script&gt;" in page
+    assert 'href="javascript' not in page
+    md = render_markdown(report)
+    assert f"### [{ARTICLES['suwon'][0]}](<{ARTICLES['suwon'][5]}>)" in md
+    # What the browser check (skipped without chromium) asserts, on the page itself.
+    bars = re.findall(r'<g class="bar" data-region="([^"]+)" data-count="(\d+)"', page)
+    assert len(bars) == 19
+    assert dict(bars)["경기"] == "1"
+    assert dict(bars)["제주"] == "0"
+
+
+def test_a_one_story_day_is_one_bar(seeded):
+    engine, _ = seeded
+    report = build_report(engine, date(2025, 1, 15))
+    assert len(report.stories) == 1
+    svg = re.search(r"<svg.*?</svg>", render_html(report)).group()
+    assert svg.count("<rect") == 1
+    bars = re.findall(r'<g class="bar" data-region="([^"]+)" data-count="(\d+)">(.*?)</g>', svg)
+    assert [(r, n) for r, n, _ in bars if n != "0"] == [("제주", "1")]
+    assert len(bars) == 19  # the others are named under it, without bars
+    assert "기사 없음" in svg
+    assert int(re.search(r'height="(\d+)"', svg).group(1)) < 120
+
+
+@pytest.mark.parametrize(
+    ("day", "days", "message"),
+    [("2025-01-15", 1, "1 story written"), ("2025-03-03", 2, "4 stories written"),
+     ("2025-03-01", 1, "0 stories written")],
+)  # fmt: skip
+def test_report_message_plurals(engine, database_url, tmp_path, day, days, message):
+    seed(engine)
+    out = tmp_path / "r.html"
+    result = _cli("report", "--date", day, "--days", days, "--out", out,
+                  "--database-url", database_url)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith(message)
+    page = out.read_text("utf-8")
+    assert re.search(r"기사 묶음 \d+건 · 기사 \d+건", page)  # Korean counts take no plural

@@ -8,6 +8,7 @@ these tests: substrings inside compounds, a KST day boundary, hostile titles.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -15,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import inspect, text
 
-from clipper.analysis.query import Filters
+from clipper.analysis.query import Filters, resolve_region
 from clipper.analysis.search import fts5_phrase, search, search_terms, snippet, trigrams
 from clipper.store.articles import ArticleStore
 from clipper.store.engine import (
@@ -160,6 +161,22 @@ SEARCH_CASES = [
     ("*", Filters(), []),
     ("없는말입니다", Filters(), []),
     ("마을\x00작은도서관", Filters(), ["suwon"]),
+    # Issue 17: natural Korean input. Region names in their official and common forms, and
+    # the articles without a region.
+    ("작은도서관", Filters(region="경기도"), ["suwon"]),
+    ("작은도서관", Filters(region="서울특별시"), ["seoul"]),
+    ("작은도서관", Filters(region="서울시"), ["seoul"]),
+    ("작은도서관", Filters(region="제주특별자치도"), ["old"]),
+    ("작은도서관", Filters(region=unicodedata.normalize("NFD", "경기도")), ["suwon"]),
+    ("작은도서관", Filters(region="none"), ["undated"]),
+    ("작은도서관", Filters(region="미상"), ["undated"]),
+    # A decomposed (NFD) query finds what the composed one does.
+    (unicodedata.normalize("NFD", "마을작은도서관"), Filters(), ["suwon"]),
+    (unicodedata.normalize("NFD", "개관식 작은도서관"), Filters(), ["suwon"]),
+    # A quoted phrase is its words side by side, without the quotes.
+    ('"지원 조례"', Filters(), ["old"]),
+    ('"지원   조례" 제주도의회', Filters(), ["old"]),
+    ('"조례 제주"', Filters(), []),
 ]
 
 
@@ -231,8 +248,11 @@ def test_trigrams(term, expected):
     ("query", "terms", "phrase"),
     [
         ("작은도서관", ["작은도서관"], '"작은도서관"'),
-        ('  a "b"  a ', ["a", '"b"'], '"a"'),
-        ('say "hi"', ["say", '"hi"'], '"say"'),
+        ('  a "b"  a ', ["a", "b"], '"a"'),
+        ('say "hi"', ["say", "hi"], '"say"'),
+        ('"작은  도서관" 개관', ["작은 도서관", "개관"], '"작은 도서관"'),
+        ('x "unclosed', ["x", '"unclosed'], '"x"'),
+        ('"" x', ["x"], '"x"'),
         ('"', ['"'], '""""'),
         ("a\x00b", ["a", "b"], '"a"'),
     ],
@@ -342,3 +362,19 @@ def test_schema_doc_examples_run(seeded):
             conn.execute(text(sql)).all()
         ran += 1
     assert ran >= 4
+
+
+@pytest.mark.parametrize(
+    ("name", "region"),
+    [("경기", "경기"), ("경기도", "경기"), ("서울특별시", "서울"), ("서울시", "서울"),
+     ("전라북도", "전북"), ("전북특별자치도", "전북"), ("강원도", "강원"), ("세종시", "세종"),
+     ("전국", "전국"), ("none", "미상"), ("None", "미상"), ("미상", "미상"), (" 경기 도 ", "경기")],
+)  # fmt: skip
+def test_resolve_region(name, region):
+    assert resolve_region(name) == region
+
+
+@pytest.mark.parametrize("name", ["수원", "gyeonggi", "경기북부", ""])
+def test_resolve_region_rejects_others_with_the_list(name):
+    with pytest.raises(ValueError, match=r"서울, 부산.*제주, 전국, none"):
+        resolve_region(name or " ")

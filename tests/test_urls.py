@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from clipper.text.urls import canonical_url, daum_id, declared_canonical, naver_ids
 
@@ -178,3 +180,53 @@ def test_canonical_url_is_a_fixed_point_on_odd_input(url):
     once = canonical_url(url)
     assert once
     assert canonical_url(once) == once
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://../x",
+        "//./",
+        "http://\\/",
+        "http://..//f%2../",
+        "http://a.kr/\ud800",
+        "http://a.kr/?q=\ud800",
+    ],
+)
+def test_canonical_url_has_no_form_without_a_host_or_for_unencodable_text(url):
+    # Issue 17: "http://../x" gave "http:///x", whose second pass is "" (two keys for one
+    # link); a lone surrogate raised UnicodeEncodeError out of the store's key function.
+    assert canonical_url(url) == ""
+
+
+# Pieces a link on a scraped page may carry: spaces of every kind, fragments, Hangul raw and
+# encoded, broken and valid percent escapes, dot segments, delimiters, a lone surrogate.
+_URL_PIECES = st.sampled_from(
+    [*"a작 %#?/&=+.;:@~-_\\[]|<>\"'`{}^", "\t", "\n", "\r", "\x0b", "\x0c", "\x00", "\x7f",
+     "\x85", "\u00a0", "\u3000", "\u200b", "\ufeff", "\u2028", "é", "F", "2", "%20", "%2",
+     "%zz", "%EC%9E%91", "%2F", "%23", "%3F", "%25", "%00", "%C2%A0", "%ED%A0%80", "../",
+     "./", "xn--", "\ud800", "도서관"]
+)  # fmt: skip
+_URL_TEXT = st.lists(_URL_PIECES, max_size=14).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.sampled_from(["http://", "https://", " http://", "//", "HTTP://"]),
+    st.sampled_from(["a.kr", "www.a.kr", "작은도서관.kr", "A.KR:80", "a.kr:8080", "[::1]", ""]),
+    _URL_TEXT,
+    _URL_TEXT,
+    _URL_TEXT,
+)
+def test_canonical_url_is_idempotent_on_any_text(scheme, host, junk, path, fragment):
+    # Issue 17: one article must have one key, whatever the link looked like.
+    for url in (
+        f"{scheme}{host}/{path}#{fragment}",
+        f"{scheme}{host}{junk}/{path}",
+        f"{scheme}{host}/{path}?{junk}={fragment}",
+        f"{scheme}{junk}/{path} #{fragment}",
+    ):
+        once = canonical_url(url)
+        assert canonical_url(once) == once, url
+        assert "#" not in once
+        assert " " not in once

@@ -14,7 +14,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from urllib.parse import quote, urlsplit
 
 from sqlalchemy import ColumnElement, Engine, func, select
@@ -143,9 +143,12 @@ class ReportStory:
     key: str
     title: str
     lead: str
-    region: str
+    region: str  # the region most of its articles carry (its first section)
     published: datetime | None
     coverage: list[Coverage] = field(default_factory=list)
+    url: str = ""  # the article the headline links to (the canonical one, else the first)
+    # Every region its articles carry, in official order; the story is listed under each.
+    regions: list[str] = field(default_factory=list)
 
     @property
     def outlets(self) -> list[str]:
@@ -157,10 +160,13 @@ class Report:
     start: date  # first KST day, inclusive
     end: date  # last KST day, inclusive
     sections: list[tuple[str, list[ReportStory]]]
+    scope: str = ""  # the filters, e.g. "경기 · 경기일보" ("" for everything)
 
     @property
     def stories(self) -> list[ReportStory]:
-        return [s for _, stories in self.sections for s in stories]
+        """Every story once (one covering two regions is in both sections)."""
+        unique = {s.key: s for _, stories in self.sections for s in stories}
+        return list(unique.values())
 
     def region_counts(self) -> list[tuple[str, int]]:
         """Stories per region: all 17 시도, 전국 and 미상 (zeros included), then any other."""
@@ -174,7 +180,8 @@ class Report:
         period = self.start.isoformat()
         if self.end != self.start:
             period += f" ~ {self.end.isoformat()}"
-        return f"뉴스 클리핑 {period} (KST)"
+        scope = f" · {self.scope}" if self.scope else ""
+        return f"뉴스 클리핑 {period} (KST){scope}"
 
 
 def first_paragraph(body: str, limit: int = LEAD_CHARS) -> str:
@@ -185,24 +192,30 @@ def first_paragraph(body: str, limit: int = LEAD_CHARS) -> str:
     return ""
 
 
-def build_report(engine: Engine, day: date, days: int = 1) -> Report:
+def build_report(
+    engine: Engine, day: date, days: int = 1, filters: Filters | None = None
+) -> Report:
     """The stories published in the ``days`` KST days ending on ``day``, by region.
 
     Articles of one story (``story_members``) form one entry; an article not (yet) in a
-    story is its own. A story's title and lead come from its canonical article when that is
-    in the period, else from its earliest one; its region is the one most of its articles
-    carry.
+    story is its own. A story's title, lead and headline link come from its canonical
+    article when that is in the period, else from its earliest one. A story is listed under
+    every region its articles carry (first under the one most of them carry). ``filters``'
+    region and outlet keep only the matching articles (a regional association's clipping);
+    its dates are ignored, the period is ``day``/``days``.
     """
     if days < 1:
         raise ValueError("days must be at least 1")
-    start = day - timedelta(days=days - 1)
+    # A period reaching before year 1 starts on its first day.
+    start = date.fromordinal(max(1, day.toordinal() - (days - 1)))
     stmt = (
         select_articles(StoryMember.story_id, Story.canonical_article_id)
         .outerjoin(StoryMember, StoryMember.article_id == Article.id)
         .outerjoin(Story, Story.id == StoryMember.story_id)
         .order_by(Article.published.asc(), Article.id.asc())
     )
-    stmt = Filters(since=start, until=day).apply(stmt)
+    wanted = filters or Filters()
+    stmt = Filters(region=wanted.region, outlet=wanted.outlet, since=start, until=day).apply(stmt)
     groups: dict[str, list[dict]] = {}
     with engine.connect() as conn:
         for row in conn.execute(stmt).mappings():
@@ -211,7 +224,8 @@ def build_report(engine: Engine, day: date, days: int = 1) -> Report:
     by_region: dict[str, list[ReportStory]] = {}
     for key, rows in groups.items():
         story = _story(key, rows)
-        by_region.setdefault(story.region, []).append(story)
+        for region in story.regions:
+            by_region.setdefault(region, []).append(story)
     sections = []
     for region in sorted(by_region, key=region_rank):
         # Most widely covered first, then newest.
@@ -220,7 +234,8 @@ def build_report(engine: Engine, day: date, days: int = 1) -> Report:
             key=lambda s: (-len(s.outlets), -(s.published.timestamp() if s.published else 0)),
         )
         sections.append((region, stories))
-    return Report(start=start, end=day, sections=sections)
+    scope = " · ".join(v for v in (wanted.region, wanted.outlet) if v)
+    return Report(start=start, end=day, sections=sections, scope=scope)
 
 
 def _story(key: str, rows: list[dict]) -> ReportStory:
@@ -241,6 +256,7 @@ def _story(key: str, rows: list[dict]) -> ReportStory:
         )
         for r in rows
     ]
+    others = sorted((r for r in regions if r != region), key=region_rank)
     return ReportStory(
         key=key,
         title=" ".join(first["title"].split()),
@@ -248,6 +264,8 @@ def _story(key: str, rows: list[dict]) -> ReportStory:
         region=region,
         published=coverage[0].published,
         coverage=coverage,
+        url=first["url"],
+        regions=[region, *others],
     )
 
 
@@ -279,31 +297,61 @@ h3 { font-size: 1.08rem; margin: 1.2rem 0 .3rem; }
 .coverage { margin: 0; padding-left: 1.2rem; font-size: .92rem; }
 .meta, .summary { color: #666; font-size: .9rem; }
 .bad-url { color: #888; word-break: break-all; }
+a.headline { color: inherit; text-decoration: none; }
+a.headline:hover h3 { text-decoration: underline; }
 svg text { font-family: sans-serif; font-size: 12px; }
 """
 
 
+# Regions without stories, listed by name under the bars: this many names per line.
+ZERO_NAMES_PER_LINE = 9
+
+
 def render_chart_svg(counts: Sequence[tuple[str, int]]) -> str:
-    """A horizontal bar chart of stories per region, as inline SVG (no script, no assets)."""
-    row, label_w, bar_w, top = 22, 56, 400, 6
-    most = max((n for _, n in counts), default=0) or 1
-    height = top * 2 + row * len(counts)
+    """A horizontal bar chart of stories per region, as inline SVG (no script, no assets).
+
+    Only regions with stories get a bar, so a one-story day is one bar, not one among 18
+    empty ones; the regions without any are named on a line below ("기사 없음: …"). Every
+    region is a ``g.bar`` element with its ``data-count``, zero or not.
+    """
+    row, label_w, bar_w, top, line = 22, 56, 400, 6, 18
+    bars = [(r, n) for r, n in counts if n]
+    zeros = [r for r, n in counts if not n]
+    most = max((n for _, n in bars), default=0) or 1
+    zero_lines = -(-len(zeros) // ZERO_NAMES_PER_LINE)
+    height = top * 2 + row * len(bars) + line * zero_lines + (6 if zero_lines else 0)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{label_w + bar_w + 50}" '
         f'height="{height}" role="img" aria-label="지역별 기사 묶음 수" class="chart">'
     ]
-    for i, (region, n) in enumerate(counts):
+    for i, (region, n) in enumerate(bars):
         y = top + i * row
-        width = round(bar_w * n / most)
+        width = max(2, round(bar_w * n / most))
         parts.append(
             f'<g class="bar" data-region="{html.escape(region)}" data-count="{n}">'
             f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end">{html.escape(region)}</text>'
-            f'<rect x="{label_w}" y="{y + 3}" width="{width}" height="{row - 6}" '
-            f'fill="{"#2b6cb0" if n else "#ccc"}"/>'
+            f'<rect x="{label_w}" y="{y + 3}" width="{width}" height="{row - 6}" fill="#2b6cb0"/>'
             f'<text x="{label_w + width + 6}" y="{y + 15}">{n}</text></g>'
+        )
+    y0 = top + row * len(bars) + 6
+    for i, region in enumerate(zeros):
+        y = y0 + (i // ZERO_NAMES_PER_LINE) * line + 12
+        col = i % ZERO_NAMES_PER_LINE
+        if col == 0:
+            parts.append(
+                f'<text x="{label_w - 6}" y="{y}" text-anchor="end" fill="#888">기사 없음</text>'
+            )
+        parts.append(
+            f'<g class="bar" data-region="{html.escape(region)}" data-count="0">'
+            f'<text x="{label_w + col * 44}" y="{y}" fill="#888">{html.escape(region)}</text></g>'
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def plural(n: int, one: str, many: str) -> str:
+    """``1 story``, ``2 stories`` (Korean needs none: 1건, 2건)."""
+    return f"{n} {one if n == 1 else many}"
 
 
 def _html_link(text: str, url: str) -> str:
@@ -334,7 +382,17 @@ def render_html(report: Report) -> str:
         body.append(f"<h2>{esc(region)} <small>({len(stories)})</small></h2>")
         for story in stories:
             body.append(f'<article class="story" data-story="{esc(story.key)}">')
-            body.append(f"<h3>{esc(story.title)}</h3>")
+            href = safe_url(story.url)
+            if href is None:
+                body.append(f"<h3>{esc(story.title)}</h3>")
+            else:  # the whole headline is the link (an <a> may hold a heading)
+                body.append(
+                    f'<a class="headline" href="{esc(href, quote=True)}">'
+                    f"<h3>{esc(story.title)}</h3></a>"
+                )
+            also = [r for r in story.regions if r != region]
+            if also:
+                body.append(f'<p class="meta also">함께 실린 지역: {esc(" · ".join(also))}</p>')
             if story.lead:
                 body.append(f'<p class="lead">{esc(story.lead)}</p>')
             body.append('<ul class="coverage">')
@@ -393,7 +451,13 @@ def render_markdown(report: Report) -> str:
     for region, stories in report.sections:
         lines += ["", f"## {md_escape(region)} ({len(stories)})"]
         for story in stories:
-            lines += ["", f"### {md_escape(story.title)}", ""]
+            headline = md_escape(story.title)
+            if safe_url(story.url):
+                headline = _md_link(story.title, story.url)
+            lines += ["", f"### {headline}", ""]
+            also = [r for r in story.regions if r != region]
+            if also:
+                lines += [f"함께 실린 지역: {md_escape(' · '.join(also))}", ""]
             if story.lead:
                 lines += [md_escape(story.lead), ""]
             for item in story.coverage:

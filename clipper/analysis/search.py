@@ -9,7 +9,8 @@ PostgreSQL with ``ILIKE``, which the ``pg_trgm`` GIN indexes of 0003 accelerate 
 recheck. Trigrams need at least three characters: shorter terms (도서, 책) are matched by
 the substring check alone.
 
-The query is split on whitespace and every term must match (AND). User text reaches the
+The query is split on whitespace, except inside ``"double quotes"`` (a phrase), and every
+term must match (AND). User text reaches the
 database as bound parameters only; for FTS5 each trigram is quoted as a string, so ``"``,
 ``AND`` or ``*`` in a query are searched for, never interpreted.
 """
@@ -17,6 +18,7 @@ database as bound parameters only; for FTS5 each trigram is quoted as a string, 
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from sqlalchemy import (
@@ -43,10 +45,27 @@ SNIPPET_CHARS = 80
 _articles_fts = table("articles_fts", column("rowid"))
 
 
+# A "quoted phrase" (its inner spaces kept, collapsed to one), else a run of non-space.
+_TERM = re.compile(r'"([^"]*)"|(\S+)')
+
+
 def search_terms(query: str) -> list[str]:
-    """The distinct whitespace-separated terms of ``query``, in order."""
+    """The distinct terms of ``query``, in order: words, and ``"quoted phrases"`` as one
+    term without their quotes (``"작은 도서관"`` is the two words side by side).
+
+    The query is NFC-normalised first, as stored text is: a decomposed 작은도서관 (from a
+    macOS file name or a copied PDF) finds the same as the composed one. A ``"`` without a
+    partner is an ordinary character.
+    """
     # PostgreSQL text cannot hold NUL, and no stored article contains one.
-    return list(dict.fromkeys(query.replace("\x00", " ").split()))
+    text = unicodedata.normalize("NFC", query.replace("\x00", " "))
+    terms = []
+    for match in _TERM.finditer(text):
+        phrase, word = match.groups()
+        term = " ".join(phrase.split()) if phrase is not None else word
+        if term:
+            terms.append(term)
+    return list(dict.fromkeys(terms))
 
 
 def fts5_phrase(term: str) -> str:

@@ -22,6 +22,8 @@ from sqlalchemy.engine import make_url
 from clipper.commands.options import database_option, open_engine
 
 METADATA = Path(__file__).resolve().parents[1] / "datasette" / "metadata.json"
+# Datasette plugins of clipper's own: a BOM on CSV downloads, for Excel.
+PLUGINS = METADATA.parent / "plugins"
 DATASETTE_HINT = "Datasette is not installed: .venv/bin/pip install datasette==0.65.5"
 
 
@@ -36,6 +38,7 @@ def datasette_command(database: Path, metadata: Path, host: str, port: int) -> l
     return [
         sys.executable, "-m", "datasette", "serve", str(database),
         "--metadata", str(metadata), "--host", host, "--port", str(port),
+        "--plugins-dir", str(PLUGINS),
     ]  # fmt: skip
 
 

@@ -12,6 +12,13 @@ import click
 from clipper.commands.options import database_option
 from clipper.ops.crawling import run_crawls, signal_exit_code
 
+# What ``-o FILE`` writes of an item: what a reader of the feed can use.
+FEED_FIELDS = (
+    "url", "source_url", "spider", "fetched_at", "title", "body", "published",
+    "published_raw", "outlet", "outlet_raw", "region", "region_evidence", "author",
+    "matched_terms",
+)  # fmt: skip
+
 
 def _pairs(values: tuple[str, ...], flag: str) -> dict[str, str]:
     pairs = {}
@@ -55,7 +62,7 @@ def _pairs(values: tuple[str, ...], flag: str) -> dict[str, str]:
     "-o",
     "--output",
     type=click.Path(dir_okay=False),
-    help="Also write the items to this feed file (.jsonl, .csv, …).",
+    help="Also write the items to this feed file (.jsonl, .csv, …), replacing it.",
 )
 @click.option(
     "--replay",
@@ -80,7 +87,17 @@ def command(spider, spider_args, settings, dry_run, as_nightly, output, replay, 
     if as_nightly:
         overrides["CLIPPER_RUN_KIND"] = "nightly"
     if output:
-        overrides["FEEDS"] = {output: {"format": _feed_format(output), "encoding": "utf-8"}}
+        # Scrapy's -O: a second run replaces the file (appending put a second CSV header in
+        # the middle); only the public fields, never internals such as the text stages'
+        # MinHash signature.
+        overrides["FEEDS"] = {
+            output: {
+                "format": _feed_format(output),
+                "encoding": "utf-8",
+                "overwrite": True,
+                "fields": list(FEED_FIELDS),
+            }
+        }
     results = run_crawls([(spider, _pairs(spider_args, "-a"))], overrides)
     result = results[0]
     if result.usage_error:  # an unknown or malformed -a argument: the spider's own words

@@ -7,7 +7,12 @@ import json
 import click
 
 from clipper.analysis.report import STATS_KEYS, UNKNOWN, count_by, format_table
-from clipper.commands.options import database_option, filter_options, open_engine
+from clipper.commands.options import (
+    database_option,
+    filter_options,
+    open_read_engine,
+    reports_write_errors,
+)
 
 HEADERS = {"region": "지역", "outlet": "매체", "month": "월(KST)"}
 
@@ -23,9 +28,10 @@ HEADERS = {"region": "지역", "outlet": "매체", "month": "월(KST)"}
 @click.option("--json", "as_json", is_flag=True, help="Print JSON: {by: [{key, n}, …]}.")
 @filter_options
 @database_option
+@reports_write_errors
 def command(by, as_json, filters, database_url):
     """Count stored articles by region, outlet and month."""
-    engine = open_engine(database_url)
+    engine = open_read_engine(database_url)
     keys = list(dict.fromkeys(by)) or list(STATS_KEYS)
     counts = {key: count_by(engine, key, filters) for key in keys}
     if as_json:

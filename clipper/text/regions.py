@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import csv
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
@@ -44,6 +45,7 @@ __all__ = [
     "REGIONS",
     "RegionResult",
     "normalize_board_tag",
+    "region_from_name",
     "split_title_tag",
     "tag_region",
 ]
@@ -664,3 +666,25 @@ def tag_region(
         named = f" {outlet_name}" if outlet_name else ""
         return RegionResult(prior, f"outlet home region{named} → {prior}")
     return RegionResult(None, "")
+
+
+@lru_cache(maxsize=1)
+def _sido_names() -> dict[str, str]:
+    names = {name: name for name in _VALID}
+    for row in _read_rows("gazetteer.csv"):
+        if row["kind"] == "sido":
+            for form in (row["name"], row["short"]):
+                if form:
+                    names[form] = row["sido"]
+    return names
+
+
+def region_from_name(name: str) -> str | None:
+    """The region (one of REGIONS or NATIONAL) a person means by ``name``, or None.
+
+    Every form of a 시도 name in the gazetteer counts, official or common: 경기도, 서울특별시,
+    서울시, 전라북도, 전북특별자치도, 강원도, …; NFC-normalised and without spaces, so a
+    decomposed or spaced spelling works too. A city (수원) is not a region name.
+    """
+    key = "".join(unicodedata.normalize("NFC", name or "").split())
+    return _sido_names().get(key)

@@ -4,7 +4,10 @@ The store keys articles by ``url`` and sightings by ``source_url``, both canonic
 links to one page must canonicalise to the same string. Rules, in order:
 
 - Only ``http``/``https`` URLs with a host have a canonical form; anything else gives ``""``
-  (callers fall back to another URL). A protocol-relative ``//host/path`` is read as https.
+  (callers fall back to another URL): no host, a host that is only dots or holds spaces,
+  slashes or other delimiters, or text that cannot be UTF-8 encoded (a lone surrogate).
+  That keeps the function a fixed point: ``canonical_url(canonical_url(u)) ==
+  canonical_url(u)`` for any text (tests/test_urls.py checks it as a property). A protocol-relative ``//host/path`` is read as https.
 - Scheme and host are lower-cased, default ports (``:80``/``:443``) and the fragment dropped.
   The scheme is otherwise kept: http-only sites still exist, and the canonical URL should
   stay a link a reader can open.
@@ -69,6 +72,9 @@ _NAVER_QUERY_PATHS = re.compile(r"/(?:main/)?read\.(?:naver|nhn)$|^/news(?:\.nhn
 _DIGITS = re.compile(r"^\d+$")
 _DAUM_PATH = re.compile(r"^/v/(\d{10,20})/?$")
 _CMS_PATH = re.compile(r"/news/articleView\.html$")
+# A host name (any letters, Hangul included: w3lib IDNA-encodes them) or an IP literal; no
+# spaces, slashes, backslashes or other delimiters.
+_HOST = re.compile(r"^[^\s/\\?#@%<>\"'`{}|^\[\]]+$")
 
 
 def _split(url: str):
@@ -76,9 +82,10 @@ def _split(url: str):
     if text.startswith("//"):
         text = "https:" + text
     try:
+        text.encode("utf-8")  # a lone surrogate cannot be percent-encoded: not a URL
         parts = urlsplit(text)
         port = parts.port  # raises ValueError on a garbage port
-    except ValueError:
+    except (UnicodeError, ValueError):
         return None
     if parts.scheme.lower() not in DEFAULT_PORTS or not parts.hostname:
         return None
@@ -148,6 +155,10 @@ def canonical_url(url: str) -> str:
         return DAUM_ARTICLE.format(id=daum)
     scheme = parts.scheme.lower()
     host = _host((parts.hostname or "").rstrip("."))
+    if not _HOST.match(host):
+        # "http://../x", "http://\\/x", a host with spaces: no host a second pass would
+        # read back as the same host, so no canonical form (and no article key).
+        return ""
     if ":" in host:  # an IPv6 literal keeps its brackets
         host = f"[{host}]"
     if port is not None and port != DEFAULT_PORTS[scheme]:
