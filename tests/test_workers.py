@@ -111,11 +111,11 @@ def test_take_extracted_only_for_the_same_bytes():
 
 
 def test_a_workers_job_is_the_extraction_plus_the_text_stages_work():
-    from pipelines.prepare import prepare_text
+    from clipper.text.prepare import prepare
 
     found, html_hash, prepared = work_page(*job(PAGES[0], 1))
     assert (found, html_hash) == extract_page(*job(PAGES[0], 1))
-    assert prepared == prepare_text(found.title, found.body)
+    assert prepared == prepare(found.title, found.body)
 
 
 def test_take_extracted_without_a_request():

@@ -8,8 +8,8 @@ result without blocking the reactor and leaves it in ``request.meta`` for
 :meth:`spiders.article.ArticlePageSpider.parse_article`, which then skips its own
 extraction. The output is the same either way: one function, :func:`extract_page`, runs in
 the worker or in the spider. The worker's job (:func:`work_page`) also does the text
-stages' per-page work on what it extracted (:mod:`pipelines.prepare`), which the stages
-then skip, and ``clipper.middlewares.charset`` takes the page's encoding from the worker's decode. The
+steps on what it extracted (:func:`clipper.text.prepare.prepare`), which the text stages
+then reuse, and ``clipper.middlewares.charset`` takes the page's encoding from the worker's decode. The
 pool is driven by the asyncio event loop, so it needs the asyncio reactor (Scrapy's
 default); under another reactor the middleware switches off.
 
@@ -53,7 +53,7 @@ from scrapy.exceptions import NotConfigured
 
 from clipper.extract import Extracted, SiteRules, extract_article
 from clipper.text.encoding import charset_from_content_type
-from pipelines.prepare import prepare_text
+from clipper.text.prepare import Prepared, prepare
 
 __all__ = [
     "EXTRACT_META",
@@ -93,12 +93,12 @@ def extract_page(
     return found, hashlib.sha1(body).hexdigest()
 
 
-def work_page(*args: Any) -> tuple[Extracted, str, dict]:
-    """A worker's job: :func:`extract_page`, then the text stages' work on the extracted
-    title and body (:func:`pipelines.prepare.prepare_text`), which the reactor would
-    otherwise do in the pipeline."""
+def work_page(*args: Any) -> tuple[Extracted, str, Prepared]:
+    """A worker's job: :func:`extract_page`, then the text steps on the extracted title and
+    body (:func:`clipper.text.prepare.prepare`), which the reactor would otherwise do in the
+    pipeline."""
     found, html_hash = extract_page(*args)
-    return found, html_hash, prepare_text(found.title, found.body)
+    return found, html_hash, prepare(found.title, found.body)
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,7 @@ class PageExtract:
     body: bytes
     found: Extracted
     html_hash: str
-    prepared: dict
+    prepared: Prepared
 
 
 def worker_result(meta: dict, body: bytes) -> PageExtract | None:
