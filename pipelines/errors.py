@@ -1,5 +1,9 @@
 """Drop reasons. Scrapy counts drops per exception class (``item_dropped_reasons_count/…``),
-so each reason is its own class with a telling name."""
+so each reason is its own class with a telling name.
+
+Two more are raised before the pipeline, by the extraction workers
+(:mod:`clipper.middlewares.workers`): ``ExtractTimeout`` (past ``CLIPPER_EXTRACT_TIMEOUT``)
+and ``ExtractCrashed`` (the page killed two workers), neither lasting."""
 
 from scrapy.exceptions import DropItem
 
