@@ -254,20 +254,23 @@ def _serve(sock: socket.socket) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     work_page(_WARM_PAGE, "http://warm.invalid/", None, None, None)  # imports, caches
     with sock:
-        # Jobs' deadlines run from here: the spawn and the imports take a second or more.
-        _send_frame(sock, ("ready", None))
-        while True:
-            header = _recv_exactly(sock, _HEADER.size)
-            payload = _recv_exactly(sock, _HEADER.unpack(header)[0]) if header else None
-            if payload is None:
-                return
-            try:
-                job = pickle.loads(payload)
-                _injected_fault(job[1])
-                result: tuple[str, Any] = ("ok", work_page(*job))
-            except Exception as exc:  # work_page never raises; a bad job still must not
-                result = ("error", repr(exc))  # take the worker down
-            _send_frame(sock, result)
+        try:
+            # Jobs' deadlines run from here: the spawn and the imports take a second or more.
+            _send_frame(sock, ("ready", None))
+            while True:
+                header = _recv_exactly(sock, _HEADER.size)
+                payload = _recv_exactly(sock, _HEADER.unpack(header)[0]) if header else None
+                if payload is None:
+                    return
+                try:
+                    job = pickle.loads(payload)
+                    _injected_fault(job[1])
+                    result: tuple[str, Any] = ("ok", work_page(*job))
+                except Exception as exc:  # work_page never raises; a bad job still must not
+                    result = ("error", repr(exc))  # take the worker down
+                _send_frame(sock, result)
+        except OSError:
+            return  # the crawler closed its end (the pool closed while this warmed up)
 
 
 @dataclass(eq=False)
