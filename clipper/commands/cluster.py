@@ -12,18 +12,15 @@ import json
 import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy import Engine, create_engine, event, select
-from sqlalchemy.pool import StaticPool
 
-from clipper.store.articles import ArticleStore
-from clipper.store.engine import upgrade
-from clipper.store.stories import DEFAULT_WINDOW_DAYS, StoryConfig, StoryIndex
+from clipper.store.stories import DEFAULT_WINDOW_DAYS, StoryConfig
 from clipper.text.minhash import MatchRule
-from models import Article
-from models.stories import StoryMember
-from pipelines.stories import sign_item
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 BATCH_SIZE = 50
 
@@ -58,6 +55,11 @@ def memory_engine() -> Engine:
     An in-memory database lives as long as its connection: StaticPool hands every checkout
     the same one, so the migration's tables are still there for the store.
     """
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.pool import StaticPool
+
+    from clipper.store.engine import upgrade
+
     engine = create_engine(
         "sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}
     )
@@ -72,6 +74,13 @@ def cluster_records(
     now: datetime | None = None,
 ) -> list[int]:
     """The story id of each record, in order (records as described in the module doc)."""
+    from sqlalchemy import select
+
+    from clipper.store.articles import ArticleStore
+    from clipper.store.stories import StoryIndex
+    from models import Article
+    from models.stories import StoryMember
+
     now = now or datetime.now(UTC)
     engine = memory_engine()
     store = ArticleStore(engine, hooks=[StoryIndex(config, now=lambda: now).assign])
@@ -104,6 +113,8 @@ def _text(value) -> str:
 
 
 def _item(record: dict, key: str, now: datetime) -> dict:
+    from pipelines.stories import sign_item
+
     raw = _text(record.get("published_raw"))
     item = {
         "url": key,

@@ -7,8 +7,6 @@ import sys
 
 import click
 
-from clipper.ops.crawling import run_crawls
-
 
 def _pairs(values: tuple[str, ...], flag: str) -> dict[str, str]:
     pairs = {}
@@ -51,6 +49,8 @@ def _pairs(values: tuple[str, ...], flag: str) -> dict[str, str]:
 )
 def command(spider, spider_args, settings, dry_run, as_nightly, output):
     """Run one spider now and store what it finds."""
+    from clipper.ops.crawling import run_crawls
+
     overrides = _pairs(settings, "-s")
     if dry_run:
         overrides["CLIPPER_DRY_RUN"] = True

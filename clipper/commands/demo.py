@@ -7,15 +7,14 @@ from __future__ import annotations
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy import func, select
 
 from clipper.commands.options import database_option, open_engine
-from clipper.mirror import MirrorServer, demo_jobs
-from clipper.ops.crawling import run_crawls
-from clipper.ops.locking import AlreadyRunning, nightly_lock
-from models import Article, Outlet
+
+if TYPE_CHECKING:
+    from clipper.mirror import MirrorServer
 
 # The mirror is local: no need to be polite to it, and robots.txt is ours.
 DEMO_SETTINGS = {
@@ -31,6 +30,8 @@ DEFAULT_PORT = 8800
 def _start_mirror(port: int | None) -> MirrorServer:
     """The mirror on ``port``; by default on 8800, so repeated demos see the same URLs (and
     the second one finds everything stored), else on any free port."""
+    from clipper.mirror import MirrorServer
+
     if port is not None:
         return MirrorServer(port=port).start()
     try:
@@ -56,6 +57,10 @@ def _start_mirror(port: int | None) -> MirrorServer:
 def command(port, database_url):
     """Crawl the bundled offline mirror into the database the way the nightly run does
     (incremental, under the nightly lock, recorded in crawl_runs) and summarise it."""
+    from clipper.mirror import demo_jobs
+    from clipper.ops.crawling import run_crawls
+    from clipper.ops.locking import AlreadyRunning, nightly_lock
+
     engine = open_engine(database_url)
     mirror = _start_mirror(port)
     try:
@@ -78,6 +83,10 @@ def command(port, database_url):
 
 
 def _print_summary(engine) -> None:
+    from sqlalchemy import func, select
+
+    from models import Article, Outlet
+
     with engine.connect() as conn:
         total = conn.execute(select(func.count(Article.id))).scalar_one()
         by_region = conn.execute(

@@ -19,7 +19,6 @@ from itertools import islice
 
 import click
 
-from clipper.analysis.query import EXPORT_FIELDS, iter_articles
 from clipper.commands.options import database_option, filter_options, open_engine
 
 PARQUET_BATCH = 5_000
@@ -52,6 +51,8 @@ PYARROW_HINT = "Parquet export needs pyarrow: .venv/bin/pip install pyarrow"
 @database_option
 def command(fmt, out, bom, neutralise_formulas, filters, database_url):
     """Export stored articles (keys: url, title, body, published, region, outlet)."""
+    from clipper.analysis.query import iter_articles
+
     if fmt == "parquet" and not out:
         raise click.UsageError("--format parquet writes a binary file: give --out FILE")
     engine = open_engine(database_url)
@@ -76,6 +77,8 @@ def _stdout(bom: bool):
 
 
 def _rows(records: Iterable[dict]) -> Iterator[dict]:
+    from clipper.analysis.query import EXPORT_FIELDS
+
     for record in records:
         yield {key: record[key] for key in EXPORT_FIELDS}
 
@@ -88,6 +91,8 @@ def neutralise(value):
 
 
 def _write(stream, fmt: str, records, neutralise_formulas: bool = True) -> int:
+    from clipper.analysis.query import EXPORT_FIELDS
+
     count = 0
     if fmt == "csv":
         writer = csv.DictWriter(stream, fieldnames=EXPORT_FIELDS, extrasaction="ignore")
@@ -106,6 +111,8 @@ def _write(stream, fmt: str, records, neutralise_formulas: bool = True) -> int:
 
 def write_parquet(path: str, records: Iterable[dict]) -> int:
     """Write ``records`` to ``path`` in batches, so memory stays flat on big exports."""
+    from clipper.analysis.query import EXPORT_FIELDS
+
     try:
         import pyarrow as pa
         import pyarrow.parquet as pq

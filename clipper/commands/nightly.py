@@ -6,15 +6,14 @@ from __future__ import annotations
 import sys
 
 import click
-from scrapy.spiderloader import SpiderLoader
 
 from clipper.commands.options import database_option, open_engine
-from clipper.ops.crawling import project_settings, run_crawls
-from clipper.ops.locking import AlreadyRunning, nightly_lock
 
 
 def enabled_spiders(settings) -> list[str]:
     """``CLIPPER_NIGHTLY_SPIDERS`` if set, else every spider of the project."""
+    from scrapy.spiderloader import SpiderLoader
+
     names = settings.getlist("CLIPPER_NIGHTLY_SPIDERS")
     return names or sorted(SpiderLoader.from_settings(settings).list())
 
@@ -26,6 +25,8 @@ def enabled_spiders(settings) -> list[str]:
 def command(settings, only, database_url):
     """Run the nightly crawl: all enabled spiders, incremental, with a run report."""
     from clipper.commands.crawl import _pairs
+    from clipper.ops.crawling import project_settings, run_crawls
+    from clipper.ops.locking import AlreadyRunning, nightly_lock
 
     overrides = _pairs(settings, "-s")
     overrides["CLIPPER_RUN_KIND"] = "nightly"

@@ -7,9 +7,6 @@ from datetime import date
 
 import click
 
-from clipper.analysis.query import Filters
-from clipper.store.engine import DatabaseError, get_engine
-
 
 def database_option(fn):
     return click.option(
@@ -22,6 +19,8 @@ def database_option(fn):
 
 
 def open_engine(url: str | None):
+    from clipper.store.engine import DatabaseError, get_engine
+
     try:
         return get_engine(url)
     except DatabaseError as exc:
@@ -44,6 +43,8 @@ def filter_options(fn):
     @click.option("--until", callback=_day, metavar="YYYY-MM-DD", help="Published on or before.")
     @functools.wraps(fn)
     def wrapper(*args, region, outlet, since, until, **kwargs):
+        from clipper.analysis.query import Filters
+
         filters = Filters(region=region, outlet=outlet, since=since, until=until)
         return fn(*args, filters=filters, **kwargs)
 

@@ -6,7 +6,6 @@ from datetime import date
 
 import click
 
-from clipper.analysis.report import build_report, render_html, render_markdown
 from clipper.commands.options import database_option, open_engine
 
 
@@ -44,6 +43,8 @@ def _day(ctx, param, value):
 @database_option
 def command(day, days, fmt, out, database_url):
     """Stories of the period grouped by region, with the outlets that ran them."""
+    from clipper.analysis.report import build_report, render_html, render_markdown
+
     report = build_report(open_engine(database_url), day, days)
     text = render_html(report) if fmt == "html" else render_markdown(report)
     if out:

@@ -7,8 +7,6 @@ import shutil
 
 import click
 
-from clipper.analysis.report import display_width, format_table
-from clipper.analysis.search import search
 from clipper.commands.options import database_option, filter_options, open_engine
 
 
@@ -23,6 +21,9 @@ def command(query, limit, as_json, filters, database_url):
 
     Every word of QUERY must match; title matches come first, then the newest.
     """
+    from clipper.analysis.report import display_width, format_table
+    from clipper.analysis.search import search
+
     if not query.split():
         raise click.BadParameter("the query is empty", param_hint="QUERY")
     hits = search(open_engine(database_url), query, filters, limit=limit)

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from clipper.analysis.report import STATS_KEYS, UNKNOWN, count_by, format_table
+from clipper.analysis.report import STATS_KEYS
 from clipper.commands.options import database_option, filter_options, open_engine
 
 HEADERS = {"region": "지역", "outlet": "매체", "month": "월(KST)"}
@@ -25,6 +25,8 @@ HEADERS = {"region": "지역", "outlet": "매체", "month": "월(KST)"}
 @database_option
 def command(by, as_json, filters, database_url):
     """Count stored articles by region, outlet and month."""
+    from clipper.analysis.report import UNKNOWN, count_by, format_table
+
     engine = open_engine(database_url)
     keys = list(dict.fromkeys(by)) or list(STATS_KEYS)
     counts = {key: count_by(engine, key, filters) for key in keys}

@@ -17,8 +17,6 @@ from typing import Any
 
 import click
 
-from clipper.text.regions import normalize_board_tag, split_title_tag, tag_region
-
 
 def _outlet_resolver():
     """``outlet text → (canonical name, home region)``; a stub when the registry is missing."""
@@ -44,6 +42,8 @@ def _outlet_resolver():
 
 def tag_record(record: dict[str, Any], resolve_outlet) -> dict[str, Any]:
     """The record with ``region``, ``region_evidence`` and ``outlet_name`` added."""
+    from clipper.text.regions import normalize_board_tag, split_title_tag, tag_region
+
     title = record.get("title")
     title = title if isinstance(title, str) else ""
     body = record.get("body")
