@@ -205,7 +205,7 @@ def run_concurrently(pool: ExtractPool, jobs: list[tuple]) -> list:
 def test_a_page_past_the_deadline_is_dropped_and_its_worker_replaced(monkeypatch):
     monkeypatch.setenv(FAULT_ENV, "hang:idxno=2")  # the worker hangs on page 2
     counted = []
-    pool = ExtractPool(1, timeout=1.0, count=counted.append)
+    pool = ExtractPool(1, timeout=3.0, count=counted.append)
     jobs = [job(PAGES[0], 1), job(PAGES[1], 2), job(PAGES[1], 3)]
     started = time.monotonic()
     first, slow, behind = run_concurrently(pool, jobs)
@@ -354,7 +354,7 @@ def test_middleware_drops_a_page_past_the_deadline_by_name(monkeypatch):
         signal=signals.item_dropped,
         weak=False,
     )
-    mw = ExtractMiddleware(spider.crawler, 1, timeout=1.0)
+    mw = ExtractMiddleware(spider.crawler, 1, timeout=3.0)
     slow = marked(PAGES[0], 7, cb_kwargs={"source_url": "https://board.example/helper/news/7"})
     fine = marked(PAGES[1], 8)
 
