@@ -21,14 +21,18 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
+# mypy checks clipper/, pipelines/ and models/ ([tool.mypy] in pyproject.toml; cached in
+# .mypy_cache, so a second run takes under a second).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) data bench .pytest_cache
+	rm -rf $(VENV) data bench .pytest_cache .mypy_cache

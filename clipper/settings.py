@@ -23,6 +23,9 @@ CLIPPER_DRY_RUN = False
 # Worker processes that extract article pages while the reactor keeps crawling
 # (clipper.middlewares.workers); None: min(2, cores - 1); 0: the spider extracts them itself.
 CLIPPER_EXTRACT_WORKERS = None
+# Seconds a worker may spend extracting one page (which takes milliseconds); past it the page
+# is dropped as ExtractTimeout (tried again next run) and the worker replaced.
+CLIPPER_EXTRACT_TIMEOUT = 30
 # Directory of gzip WARC files of every fetched response (clipper.extensions.archive);
 # empty: no archive. A new file per run, and when one passes CLIPPER_ARCHIVE_MAX_BYTES (0: never).
 CLIPPER_ARCHIVE_DIR = os.environ.get("CLIPPER_ARCHIVE_DIR", "")

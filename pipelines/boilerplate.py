@@ -2,8 +2,8 @@
 e-mails, copyright lines, photo captions, promo lines.
 
 Assumes ``pipelines.clean`` ran (normalised whitespace, paragraphs split by blank lines).
-The body's :func:`~clipper.text.boilerplate.strip_boilerplate` may have been done ahead, in the
-extraction worker (``pipelines.prepare``).
+This is the ``boilerplate`` step of :mod:`clipper.text.prepare`; it may have been done ahead,
+in the extraction worker.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from itemadapter import ItemAdapter
 
 from clipper.text.boilerplate import strip_boilerplate
-from pipelines.base import Stage, done_ahead
+from pipelines.base import Stage
 
 
 class BoilerplatePipeline(Stage):
@@ -19,7 +19,7 @@ class BoilerplatePipeline(Stage):
 
     def process_item(self, item):
         adapter = ItemAdapter(item)
-        cleaned = done_ahead(adapter, self.stage, strip_boilerplate, adapter.get("body", ""))
+        cleaned = self.step(adapter, strip_boilerplate, adapter.get("body", ""))
         adapter["body"] = cleaned.body
         for kind in cleaned.removed:
             self.count("body", f"{kind}_removed")

@@ -4,7 +4,11 @@ so each reason is its own class with a telling name.
 How the dropped-page log (``clipper.extensions.dropped``) remembers a reason: ``lasting``
 (the default) skips the page for good; ``lasting = False`` retries it with backoff across
 runs (a page may answer 200 without its content once); ``remembered = False`` writes nothing,
-so every run tries it again."""
+so every run tries it again.
+
+Two more are raised before the pipeline, by the extraction workers
+(:mod:`clipper.middlewares.workers`): ``ExtractTimeout`` (past ``CLIPPER_EXTRACT_TIMEOUT``)
+and ``ExtractCrashed`` (the page killed two workers), neither lasting."""
 
 from scrapy.exceptions import DropItem
 

@@ -218,7 +218,6 @@ class ArticlePageSpider(ClipperSpider):
             extra={
                 "source_kind": self.source_kind,
                 "encoding": found.encoding,
-                "fields_from": dict(found.fields_from),
                 **(extra or {}),
             },
             prepared=prepared,

@@ -117,7 +117,6 @@ class GoogleNewsSpider(ArticlePageSpider):
                 "outlet_raw": entry.outlet,
                 "published_raw": entry.published_raw,
                 "published": published,
-                "extra": {"outlet_url": entry.outlet_url},
             }
             if follow:
                 request = self.article_request(

@@ -236,7 +236,7 @@ class LocalNewsSpider(ArticlePageSpider):
         return {
             "outlet_raw": site.name,
             "site_domain": site.domain,
-            "extra": {"localnews_site": site.domain, "outlet_home_region": site.home_region},
+            "extra": {"outlet_home_region": site.home_region},
             **more,
         }
 

@@ -40,7 +40,7 @@ from lxml import etree
 from parsel import Selector
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from clipper.items import ArticleItem
+from clipper.items import ArticleItem, ItemExtra
 from clipper.text.encoding import response_text
 from clipper.text.urls import canonical_url, declared_canonical
 from spiders.article import ArticlePageSpider
@@ -306,7 +306,7 @@ class RssSpider(ArticlePageSpider):
                 yield request
 
     def _hints(self, entry: FeedEntry, source: FeedSource) -> dict:
-        extra = {"feed_url": source.url}
+        extra: ItemExtra = {}
         if source.home_region:
             # A source fact for the region stage; the outlet stage replaces it when the
             # registry knows the outlet.

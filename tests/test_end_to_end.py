@@ -158,3 +158,45 @@ def test_dead_server_is_a_failed_run_without_a_traceback(tmp_path):
     assert "smalllibrary: failed (http_errors)" in result.stderr + result.stdout
     assert "refused" in result.stderr  # the operator is told why, in one line
     assert "Traceback" not in result.stderr, result.stderr[-3000:]
+
+
+def test_a_page_past_the_extraction_deadline_is_a_named_drop_retried_next_run(
+    mirror, database_url, engine, tmp_path
+):
+    # A real crawl with a worker whose extraction of one page hangs (the test-only fault
+    # hook, clipper.middlewares.workers.FAULT_ENV): the crawl ends on time, the page is a
+    # named drop, the other pages are stored, and the next run stores the page. Two workers
+    # take up to 16 pages (8 each) before the spider extracts one itself: all 13 go to them.
+    from clipper.mirror.localnews import sites_csv
+
+    sites = tmp_path / "sites.csv"
+    sites.write_text(sites_csv(mirror.url), encoding="utf-8")
+    host = mirror.url.split("://", 1)[1]
+    args = ["crawl", "localnews", "-s", f"CLIPPER_LOCALNEWS_SITES={sites}", "-s",
+            f"CLIPPER_ALLOWED_PRIVATE_HOSTS={host}", "-s", "CLIPPER_EXTRACT_WORKERS=2",
+            "-s", "CLIPPER_EXTRACT_TIMEOUT=5", *FAST]  # fmt: skip
+    slow = "hanbit/news/articleView.html?idxno=1195"
+    os.environ["CLIPPER_TEST_WORKER_FAULT"] = f"hang:{slow}"
+    try:
+        first = clipper(*args, database_url=database_url)
+    finally:
+        del os.environ["CLIPPER_TEST_WORKER_FAULT"]
+    assert "Traceback" not in first.stderr
+    assert "(ExtractTimeout)" in first.stderr
+    with Session(engine) as session:
+        run = session.scalars(select(CrawlRun)).one()
+        urls = set(session.scalars(select(Article.url)))
+    assert "clipper/workers/pages/busy" not in run.stats  # every page went to a worker
+    assert run.stats["item_dropped_reasons_count/ExtractTimeout"] == 1
+    assert run.stats["clipper/workers/pool/replaced"] == 1
+    assert run.status == "ok"
+    assert urls
+    assert not any(url.endswith("idxno=1195") for url in urls)
+
+    # No fault: the page is tried again (a transient drop's retry is due at once with no
+    # backoff; unknown to Scrapy before the dropped-page log retries with backoff).
+    clipper(*args, "-s", "CLIPPER_DROP_RETRY_BACKOFF=0", database_url=database_url)
+    with Session(engine) as session:
+        urls_after = set(session.scalars(select(Article.url)))
+    assert set(urls_after - urls) == {url for url in urls_after if url.endswith("idxno=1195")}
+    assert any(url.endswith("idxno=1195") for url in urls_after)

@@ -562,8 +562,9 @@ def test_stage_signs_items_and_reads_settings(engine):
     )
     crawler.stats.open_spider()
     stage = StorySignaturePipeline.from_crawler(crawler)
-    assert stage.config.rule.threshold == 0.8
-    assert stage.config.window == timedelta(days=2)
+    config = stage.store_hook().__self__.config  # the StoryIndex the store will use
+    assert config.rule.threshold == 0.8
+    assert config.window == timedelta(days=2)
     items = [ArticleItem(**{**make_item(n, body), "extra": {}}) for n, body in
              enumerate([ORIGINAL, VARIANTS["caption-added"], ""])]  # fmt: skip
     items[2].title = ""

@@ -1,14 +1,18 @@
 """Tests for clipper.middlewares.workers: extraction in worker processes and its downloader middleware.
 
 The pool tests start real (spawned) worker processes, a second or so each; they check that
-a worker's result is the spider's own, and that a closed or broken pool leaves no process
-behind and sends the pages back to the spider.
+a worker's result is the spider's own, that a closed or broken pool leaves no process
+behind and sends the pages back to the spider, and that a page past the deadline or one that
+kills its worker is a named drop while the pool goes on with fresh workers. The slow and the
+deadly page are made by the test-only fault hook (``FAULT_ENV``) in the worker process.
 """
 
 from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import time
+from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 
 import pytest
@@ -18,13 +22,17 @@ from scrapy.utils.test import get_crawler
 
 from clipper.middlewares.workers import (
     EXTRACT_META,
+    FAULT_ENV,
     RESULT_META,
+    ExtractCrashed,
     ExtractMiddleware,
     ExtractPool,
+    ExtractTimeout,
     PageExtract,
     PoolClosed,
     default_workers,
     extract_page,
+    extract_timeout,
     extract_workers,
     take_extracted,
     work_page,
@@ -87,6 +95,18 @@ def test_extract_workers_setting_rejects_nonsense(value):
         extract_workers(Settings({"CLIPPER_EXTRACT_WORKERS": value}))
 
 
+@pytest.mark.parametrize(("value", "timeout"), [(None, 30.0), ("", 30.0), ("2.5", 2.5), (10, 10.0)])
+def test_extract_timeout_setting(value, timeout):
+    settings = Settings({} if value is None else {"CLIPPER_EXTRACT_TIMEOUT": value})
+    assert extract_timeout(settings) == timeout
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "soon", "inf", "nan"])
+def test_extract_timeout_setting_rejects_nonsense(value):
+    with pytest.raises(ValueError, match="CLIPPER_EXTRACT_TIMEOUT"):
+        extract_timeout(Settings({"CLIPPER_EXTRACT_TIMEOUT": value}))
+
+
 def test_zero_workers_switch_the_middleware_off():
     from scrapy.exceptions import NotConfigured
 
@@ -111,11 +131,11 @@ def test_take_extracted_only_for_the_same_bytes():
 
 
 def test_a_workers_job_is_the_extraction_plus_the_text_stages_work():
-    from pipelines.prepare import prepare_text
+    from clipper.text.prepare import prepare
 
     found, html_hash, prepared = work_page(*job(PAGES[0], 1))
     assert (found, html_hash) == extract_page(*job(PAGES[0], 1))
-    assert prepared == prepare_text(found.title, found.body)
+    assert prepared == prepare(found.title, found.body)
 
 
 def test_take_extracted_without_a_request():
@@ -150,20 +170,81 @@ def test_pool_gives_the_spiders_own_results_and_stops_its_workers():
     assert not pool.running
 
 
-def test_a_dead_worker_breaks_the_pool():
-    from concurrent.futures.process import BrokenProcessPool
-
-    pool = ExtractPool(1)
+def test_a_dead_worker_is_replaced_and_the_next_job_done():
+    counted = []
+    pool = ExtractPool(1, count=counted.append)
 
     async def kill_then_run():
         await pool.run(*job(PAGES[0], 1))
+        dead = pool._procs[0].process
+        dead.kill()
+        await asyncio.sleep(0.5)  # the pool sees the end of the stream
+        return dead, await pool.run(*job(PAGES[1], 2))
+
+    try:
+        dead, got = asyncio.run(kill_then_run())
+        assert pool._procs[0].process is not dead
+    finally:
+        pool.close()
+    assert got == work_page(*job(PAGES[1], 2))
+    assert counted == ["pool/replaced"]
+    assert not pool.broken
+    assert not multiprocessing.active_children()
+
+
+def run_concurrently(pool: ExtractPool, jobs: list[tuple]) -> list:
+    async def run_all():
+        return await asyncio.gather(*(pool.run(*args) for args in jobs), return_exceptions=True)
+
+    try:
+        return asyncio.run(run_all())
+    finally:
+        pool.close()
+
+
+def test_a_page_past_the_deadline_is_dropped_and_its_worker_replaced(monkeypatch):
+    monkeypatch.setenv(FAULT_ENV, "hang:idxno=2")  # the worker hangs on page 2
+    counted = []
+    pool = ExtractPool(1, timeout=3.0, count=counted.append)
+    jobs = [job(PAGES[0], 1), job(PAGES[1], 2), job(PAGES[1], 3)]
+    started = time.monotonic()
+    first, slow, behind = run_concurrently(pool, jobs)
+    assert isinstance(slow, ExtractTimeout)
+    assert not slow.lasting  # the next run tries the page again
+    # The pages before and behind it get their own results (page 3 from the fresh worker).
+    assert [first, behind] == [work_page(*jobs[0]), work_page(*jobs[2])]
+    assert counted == ["pool/replaced"]
+    assert time.monotonic() - started < 30  # not the hour the worker would have slept
+    assert not multiprocessing.active_children()
+
+
+def test_a_page_that_kills_workers_is_tried_once_more_then_dropped(monkeypatch):
+    monkeypatch.setenv(FAULT_ENV, "exit:idxno=2")  # the worker dies on page 2
+    counted = []
+    pool = ExtractPool(1, count=counted.append)
+    jobs = [job(PAGES[0], 1), job(PAGES[1], 2), job(PAGES[1], 3)]
+    first, deadly, behind = run_concurrently(pool, jobs)
+    assert isinstance(deadly, ExtractCrashed)
+    assert not deadly.lasting
+    assert [first, behind] == [work_page(*jobs[0]), work_page(*jobs[2])]
+    assert counted == ["pool/replaced", "pool/replaced"]  # two workers died on it
+    assert not pool.broken
+    assert not multiprocessing.active_children()
+
+
+def test_workers_that_die_before_they_are_ready_break_the_pool(monkeypatch):
+    pool = ExtractPool(1)
+
+    async def kill_then_run():
+        pool.start()
         pool._procs[0].process.kill()
         return await pool.run(*job(PAGES[0], 1))
 
     try:
-        with pytest.raises(BrokenProcessPool):
+        with pytest.raises(BrokenProcessPool):  # the spider extracts the page
             asyncio.run(kill_then_run())
         assert pool.closed
+        assert pool.broken
     finally:
         pool.close()
     assert not multiprocessing.active_children()
@@ -259,3 +340,42 @@ def test_middleware_leaves_work_to_the_spider_when_busy_closed_or_broken():
     # The spider extracts such pages itself.
     (item,) = spider.parse_article(broken[0])
     assert item.title == "바닷가 마을 작은도서관, 어부 아저씨의 그림책"
+
+
+def test_middleware_drops_a_page_past_the_deadline_by_name(monkeypatch):
+    from scrapy import signals
+    from scrapy.exceptions import IgnoreRequest
+
+    monkeypatch.setenv(FAULT_ENV, "hang:idxno=7")
+    spider = make_spider()
+    dropped = []
+    spider.crawler.signals.connect(
+        lambda item, response, exception, spider: dropped.append((item, exception)),
+        signal=signals.item_dropped,
+        weak=False,
+    )
+    mw = ExtractMiddleware(spider.crawler, 1, timeout=3.0)
+    slow = marked(PAGES[0], 7, cb_kwargs={"source_url": "https://board.example/helper/news/7"})
+    fine = marked(PAGES[1], 8)
+
+    async def process():
+        mw.spider_opened()
+        results = await asyncio.gather(
+            mw.process_response(slow.request, slow),
+            mw.process_response(fine.request, fine),
+            return_exceptions=True,
+        )
+        mw.spider_closed()
+        return results
+
+    slow_out, fine_out = asyncio.run(process())
+    # Not handed to the spider (which would extract it on the reactor, with no deadline).
+    assert isinstance(slow_out, IgnoreRequest)
+    assert fine_out is fine
+    assert RESULT_META in fine.meta
+    ((item, exception),) = dropped
+    assert isinstance(exception, ExtractTimeout)
+    assert item.source_url == "https://board.example/helper/news/7"
+    assert item.spider == "pages"
+    assert stats(spider) == {"pages/timeout": 1, "pool/replaced": 1, "pages/pool": 1}
+    assert not multiprocessing.active_children()

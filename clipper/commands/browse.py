@@ -17,7 +17,6 @@ import tempfile
 from pathlib import Path
 
 import click
-from sqlalchemy.engine import make_url
 
 from clipper.commands.options import database_option, open_engine
 
@@ -60,6 +59,8 @@ def datasette_command(database: Path, metadata: Path, host: str, port: int) -> l
 @database_option
 def command(port, host, get_path, database_url):
     """Browse the database in Datasette (SQLite only), at http://HOST:PORT/."""
+    from sqlalchemy.engine import make_url
+
     engine = open_engine(database_url)  # migrates, so the views exist
     url = make_url(str(engine.url))
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":

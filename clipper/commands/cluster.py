@@ -14,42 +14,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy import Engine, create_engine, event, select
-from sqlalchemy.pool import StaticPool
 
 from clipper.commands.jsonl import JsonLines, dump_line
-from clipper.store.articles import ArticleStore
-from clipper.store.engine import upgrade
-from clipper.store.sanitize import sanitize
-from clipper.store.stories import DEFAULT_WINDOW_DAYS, StoryConfig, StoryIndex
+from clipper.store.stories import DEFAULT_WINDOW_DAYS, StoryConfig
 from clipper.text.minhash import MatchRule
-from models import Article
-from models.stories import StoryMember
-from pipelines.stories import sign_item
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 BATCH_SIZE = 50
 
-try:
-    from clipper.text.dates import parse_date
-except ImportError:  # pragma: no cover - the dates module arrives separately
 
-    def parse_date(raw: str, now: datetime | None = None) -> datetime | None:
-        return None
-
-
-try:
+def _clean(body: str) -> str:
     from clipper.text.boilerplate import strip_boilerplate
-except ImportError:  # pragma: no cover
 
-    def _clean(body: str) -> str:
-        return body
-
-else:
-
-    def _clean(body: str) -> str:
-        return strip_boilerplate(body).body
+    return strip_boilerplate(body).body
 
 
 def _foreign_keys_on(dbapi_connection, _record) -> None:
@@ -62,6 +44,11 @@ def memory_engine() -> Engine:
     An in-memory database lives as long as its connection: StaticPool hands every checkout
     the same one, so the migration's tables are still there for the store.
     """
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.pool import StaticPool
+
+    from clipper.store.engine import upgrade
+
     engine = create_engine(
         "sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}
     )
@@ -76,6 +63,7 @@ def cluster_records(
     now: datetime | None = None,
 ) -> list[int]:
     """The story id of each record, in order (records as described in the module doc)."""
+
     now = now or datetime.now(UTC)
     # One article per record: two records with the same URL stay two articles.
     items = [_item(record, f"cluster:{n}", now) for n, record in enumerate(records)]
@@ -86,6 +74,13 @@ def cluster_items(
     items: list[dict], config: StoryConfig | None = None, now: datetime | None = None
 ) -> list[int]:
     """The story id of each item made by :func:`_item`, in order."""
+    from sqlalchemy import select
+
+    from clipper.store.articles import ArticleStore
+    from clipper.store.stories import StoryIndex
+    from models import Article
+    from models.stories import StoryMember
+
     now = now or datetime.now(UTC)
     engine = memory_engine()
     store = ArticleStore(engine, hooks=[StoryIndex(config, now=lambda: now).assign])
@@ -108,6 +103,10 @@ def _text(value) -> str:
 
 
 def _item(record: dict, key: str, now: datetime) -> dict:
+    from clipper.store.sanitize import sanitize
+    from clipper.text.dates import parse_date
+    from pipelines.stories import sign_item
+
     raw = _text(record.get("published_raw"))
     item = {
         "url": key,

@@ -75,6 +75,7 @@ def _pairs(values: tuple[str, ...], flag: str) -> dict[str, str]:
 @database_option
 def command(spider, spider_args, settings, dry_run, as_nightly, output, replay, database_url):
     """Run one spider now and store what it finds."""
+
     overrides = _pairs(settings, "-s")
     if database_url and "CLIPPER_DATABASE_URL" not in overrides:  # -s wins over the env
         overrides["CLIPPER_DATABASE_URL"] = database_url

@@ -7,9 +7,6 @@ import sys
 import click
 
 from clipper.commands.options import database_option
-from clipper.store.engine import DatabaseError, create_db_engine, current_revision, head_revision
-from clipper.store.engine import downgrade as db_downgrade
-from clipper.store.engine import upgrade as db_upgrade
 
 
 @click.group("db")
@@ -18,6 +15,8 @@ def command():
 
 
 def _engine(url):
+    from clipper.store.engine import DatabaseError, create_db_engine
+
     try:
         return create_db_engine(url, migrate=False)
     except DatabaseError as exc:
@@ -29,6 +28,9 @@ def _engine(url):
 @database_option
 def upgrade(revision, database_url):
     """Migrate the database to REVISION (default: the newest)."""
+    from clipper.store.engine import DatabaseError, current_revision
+    from clipper.store.engine import upgrade as db_upgrade
+
     engine = _engine(database_url)
     try:
         db_upgrade(engine, revision)
@@ -43,6 +45,9 @@ def upgrade(revision, database_url):
 @database_option
 def downgrade(revision, database_url, yes):
     """Migrate the database back to REVISION (``base`` removes every table)."""
+    from clipper.store.engine import DatabaseError, current_revision
+    from clipper.store.engine import downgrade as db_downgrade
+
     engine = _engine(database_url)
     where = engine.url.render_as_string(hide_password=True)
     # A downgrade drops tables or columns, and their data with them: never by accident.
@@ -72,5 +77,7 @@ def _interactive() -> bool:
 @database_option
 def current(database_url):
     """Print the database's schema revision and the newest one."""
+    from clipper.store.engine import current_revision, head_revision
+
     engine = _engine(database_url)
     click.echo(f"current: {current_revision(engine)}  head: {head_revision()}")

@@ -10,7 +10,6 @@ import tempfile
 from pathlib import Path
 
 import click
-from sqlalchemy import func, select
 
 from clipper.commands.options import database_option, open_engine
 from clipper.mirror import MirrorServer, demo_jobs
@@ -32,6 +31,8 @@ DEFAULT_PORT = 8800
 def _start_mirror(port: int | None) -> MirrorServer:
     """The mirror on ``port``; by default on 8800, so repeated demos see the same URLs (and
     the second one finds everything stored), else on any free port."""
+    from clipper.mirror import MirrorServer
+
     if port is not None:
         try:
             return MirrorServer(port=port).start()
@@ -92,6 +93,8 @@ def command(port, database_url):
 
 
 def _print_summary(engine) -> None:
+    from sqlalchemy import func, select
+
     with engine.connect() as conn:
         total = conn.execute(select(func.count(Article.id))).scalar_one()
         by_region = conn.execute(

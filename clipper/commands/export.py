@@ -115,6 +115,8 @@ def _stdout(bom: bool):
 
 
 def _rows(records: Iterable[dict]) -> Iterator[dict]:
+    from clipper.analysis.query import EXPORT_FIELDS
+
     for record in records:
         yield {key: record[key] for key in EXPORT_FIELDS}
 
@@ -127,6 +129,8 @@ def neutralise(value):
 
 
 def _write(stream, fmt: str, records, neutralise_formulas: bool = True) -> int:
+    from clipper.analysis.query import EXPORT_FIELDS
+
     count = 0
     if fmt == "csv":
         writer = csv.DictWriter(stream, fieldnames=EXPORT_FIELDS, extrasaction="ignore")
@@ -196,6 +200,8 @@ def write_xlsx(path: str, records: Iterable[dict]) -> tuple[int, int]:
 
 def write_parquet(path: str, records: Iterable[dict]) -> int:
     """Write ``records`` to ``path`` in batches, so memory stays flat on big exports."""
+    from clipper.analysis.query import EXPORT_FIELDS
+
     try:
         import pyarrow as pa
         import pyarrow.parquet as pq

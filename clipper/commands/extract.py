@@ -13,8 +13,6 @@ from pathlib import Path
 
 import click
 
-from clipper.extract import extract_article
-
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
@@ -26,6 +24,8 @@ def _iso(value: datetime | None) -> str | None:
 @click.option("--charset", help="The HTTP charset, when known (e.g. euc-kr).")
 def command(file: Path, url: str | None, charset: str | None) -> None:
     """Extract title, dates, outlet, author and body from a saved article page."""
+    from clipper.extract import extract_article
+
     result = extract_article(file.read_bytes(), url, declared_encoding=charset)
     record = {
         "title": result.title,

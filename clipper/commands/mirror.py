@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import click
 
-from clipper.mirror import MirrorServer
-
 
 @click.command("mirror")
 @click.option("--port", default=8800, show_default=True, help="Port on 127.0.0.1 (0: any).")
 def command(port: int) -> None:
     """Serve the offline mirror of the sources on 127.0.0.1 until Ctrl-C."""
+    from clipper.mirror import MirrorServer
+
     server = MirrorServer(port=port)
     try:
         server.bind()

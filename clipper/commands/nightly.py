@@ -15,7 +15,6 @@ import time
 from datetime import datetime
 
 import click
-from scrapy.spiderloader import SpiderLoader
 
 from clipper.commands.options import database_option, open_engine
 from clipper.ops.crawling import project_settings, run_crawls, signal_exit_code
@@ -25,6 +24,8 @@ from clipper.text.dates import KST
 
 def enabled_spiders(settings) -> list[str]:
     """``CLIPPER_NIGHTLY_SPIDERS`` if set, else every spider of the project."""
+    from scrapy.spiderloader import SpiderLoader
+
     names = [name.strip() for name in settings.getlist("CLIPPER_NIGHTLY_SPIDERS") if name.strip()]
     return names or sorted(SpiderLoader.from_settings(settings).list())
 

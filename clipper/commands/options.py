@@ -97,6 +97,7 @@ def filter_options(fn):
     @click.option("--until", callback=_day, metavar="YYYY-MM-DD", help="Published on or before.")
     @functools.wraps(fn)
     def wrapper(*args, region, outlet, since, until, **kwargs):
+
         filters = Filters(region=region, outlet=outlet, since=since, until=until)
         return fn(*args, filters=filters, **kwargs)
 

@@ -12,11 +12,11 @@ from datetime import datetime
 
 import click
 
-from clipper.text.dates import KST, parse_date
-
 
 def _aware(value: str) -> datetime:
     """An ISO 8601 instant; a naive one is KST wall time, as everywhere in clipper."""
+    from clipper.text.dates import KST
+
     parsed = datetime.fromisoformat(value.strip())
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=KST)
 
@@ -46,6 +46,8 @@ def _format(value: datetime | None) -> str:
 @click.argument("string", required=False)
 def command(now: datetime | None, string: str | None) -> None:
     """Print STRING (or each stdin line: raw[TAB]now) as ISO 8601 with offset."""
+    from clipper.text.dates import parse_date
+
     if string is not None:
         click.echo(_format(parse_date(string, now)))
         return

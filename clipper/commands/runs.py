@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 
 import click
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from clipper.commands.options import database_option, open_engine
 from clipper.ops.health import coverage
@@ -31,6 +29,7 @@ FIELDS = (
 
 
 def run_record(run: CrawlRun) -> dict:
+
     record = {field: getattr(run, field) for field in FIELDS}
     for key in ("started_at", "finished_at"):
         record[key] = record[key].isoformat() if record[key] else None
@@ -57,6 +56,11 @@ def run_record(run: CrawlRun) -> dict:
 @database_option
 def command(limit, spider, as_json, database_url):
     """Show recent crawl runs: status, failure class, pages, new and updated articles."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from models import CrawlRun
+
     engine = open_engine(database_url)
     stmt = select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit)
     if spider:

@@ -45,6 +45,7 @@ def _outlet_resolver():
 
 def tag_record(record: dict[str, Any], resolve_outlet) -> dict[str, Any]:
     """The record with ``region``, ``region_evidence`` and ``outlet_name`` added."""
+
     title = record.get("title")
     title = title if isinstance(title, str) else ""
     body = record.get("body")

@@ -38,6 +38,7 @@ def sanitize(record: dict, count: Callable[[str], None]) -> dict:
     """``record`` with every stored text field made storable; ``count(field)`` per change."""
     for field, limit in FIELD_LENGTHS.items():
         value = record.get(field)
+        clean: object
         if isinstance(value, str):
             clean = _clean(value, limit)
         elif isinstance(value, list):  # matched_terms

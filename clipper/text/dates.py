@@ -226,7 +226,7 @@ def _parse(raw: str | None, now: datetime | None, *, fallback: bool) -> datetime
         except (ValueError, OverflowError):
             # An impossible date (2026.13.45, Feb 30, hour 25) is no date.
             return None
-        if found is _REJECTED:
+        if isinstance(found, _Rejected):
             return None
         if found is not None:
             return found
@@ -386,7 +386,7 @@ def _from_yearless(match: re.Match[str], now: datetime) -> datetime | _Rejected 
         except ValueError:
             continue  # 02-29 outside a leap year: maybe the year before was one
         value = _with_time(match, midnight, prefix="k" if korean else "")
-        if value is _REJECTED:
+        if isinstance(value, _Rejected):
             return value
         if value <= latest:
             return value
@@ -396,7 +396,7 @@ def _from_yearless(match: re.Match[str], now: datetime) -> datetime | _Rejected 
 def _from_time_only(match: re.Match[str], now: datetime) -> datetime | _Rejected:
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
     value = _with_time(match, midnight)
-    if value is not _REJECTED and value > now + _TIME_ONLY_SKEW:
+    if not isinstance(value, _Rejected) and value > now + _TIME_ONLY_SKEW:
         return _with_time(match, midnight - timedelta(days=1))
     return value
 

@@ -161,8 +161,7 @@ def decode_html(
 
     for bom, codec in _BOMS:
         if data.startswith(bom):
-            text = data[len(bom) :].decode(codec, errors="replace")
-            return text, codec
+            return data[len(bom) :].decode(codec, errors="replace"), codec
 
     candidates: list[str] = []
     header_codec = normalize_label(_declared_label(declared))

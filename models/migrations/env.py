@@ -15,7 +15,7 @@ def run_migrations_online() -> None:
         _run(connection)
         return
     # Stand-alone `alembic` use: the URL comes from the config (clipper sets it).
-    engine = create_engine(config.get_main_option("sqlalchemy.url"))
+    engine = create_engine(config.get_main_option("sqlalchemy.url") or "")
     with engine.begin() as conn:
         _run(conn)
 

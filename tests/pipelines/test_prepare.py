@@ -1,5 +1,5 @@
-"""The text stages' work done ahead (pipelines.prepare): same output as the stages' own work,
-used only for the inputs it was computed on."""
+"""The text steps done ahead (clipper.text.prepare): same output as the stages' own work,
+used only for the inputs it was computed on, and counted as reused or computed."""
 
 from __future__ import annotations
 
@@ -7,11 +7,19 @@ import dataclasses
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from scrapy.utils.misc import load_object
 from scrapy.utils.test import get_crawler
 
 from clipper import settings
 from clipper.items import ArticleItem
-from pipelines.prepare import STAGES, prepare_text
+from clipper.text.prepare import STEPS, prepare
+
+# The stages that run a text step, in ITEM_PIPELINES order.
+STAGES = [
+    cls
+    for cls in map(load_object, sorted(settings.ITEM_PIPELINES, key=settings.ITEM_PIPELINES.get))
+    if getattr(cls, "stage", "") in STEPS
+]
 
 KST = timezone(timedelta(hours=9))
 TITLE = "  작은도서관\n 개관 "
@@ -43,16 +51,19 @@ def run(it: ArticleItem) -> tuple[dict, dict]:
     return dataclasses.asdict(it), crawler.stats.get_stats()
 
 
-def test_stages_done_ahead_are_in_pipeline_order():
-    order = sorted(settings.ITEM_PIPELINES, key=settings.ITEM_PIPELINES.get)
-    paths = [f"{cls.__module__}.{cls.__name__}" for cls in STAGES]
-    assert paths == [path for path in order if path in paths]
-    assert list(prepare_text(TITLE, BODY)) == [cls.stage for cls in STAGES]
+def test_the_stages_run_the_steps_in_prepares_order():
+    # prepare() is the one ordered list; the pipeline must run the steps in the same order.
+    assert [cls.stage for cls in STAGES] == list(STEPS)
+    assert list(prepare(TITLE, BODY)) == list(STEPS)
+
+
+def prepare_stats(stats: dict) -> dict:
+    return {k: v for k, v in stats.items() if k.startswith("clipper/prepare/")}
 
 
 def test_prepared_work_gives_the_stages_own_output_without_redoing_it(monkeypatch):
     expected = run(item())
-    prepared = prepare_text(TITLE, BODY)
+    prepared = prepare(TITLE, BODY)
     for module, name in [
         ("pipelines.clean", "clean_body"),
         ("pipelines.boilerplate", "strip_boilerplate"),
@@ -61,9 +72,14 @@ def test_prepared_work_gives_the_stages_own_output_without_redoing_it(monkeypatc
     ]:
         monkeypatch.setattr(f"{module}.{name}", lambda *a: pytest.fail("done twice"))
     got = run(item(prepared=prepared))
-    assert got == expected
+    assert got[0] == expected[0]
     assert got[0]["prepared"] is None  # dropped by the signature stage
     assert expected[1]["clipper/boilerplate/author/from_byline"] == 1
+    # Every step: computed by the stages without a worker, reused with one.
+    assert prepare_stats(expected[1]) == {"clipper/prepare/computed": len(STEPS)}
+    assert prepare_stats(got[1]) == {"clipper/prepare/reused": len(STEPS)}
+    other = {k: v for k, v in got[1].items() if not k.startswith("clipper/prepare/")}
+    assert other == {k: v for k, v in expected[1].items() if not k.startswith("clipper/prepare/")}
 
 
 @pytest.mark.parametrize(
@@ -72,5 +88,10 @@ def test_prepared_work_gives_the_stages_own_output_without_redoing_it(monkeypatc
 )
 def test_prepared_work_for_other_text_is_not_used(title, body):
     # A spider's hint or an earlier change gave the item other text than the page's.
-    stale = prepare_text(TITLE, BODY)
-    assert run(item(title, body, prepared=stale)) == run(item(title, body))
+    stale = prepare(TITLE, BODY)
+    got, expected = run(item(title, body, prepared=stale)), run(item(title, body))
+    assert got[0] == expected[0]
+    # A changed body invalidates every step; a changed title only the signature.
+    reused = 0 if body != BODY else len(STEPS) - 1
+    assert prepare_stats(got[1]).get("clipper/prepare/reused", 0) == reused
+    assert sum(prepare_stats(got[1]).values()) == len(STEPS)
