@@ -18,7 +18,7 @@ from pathlib import Path
 
 import click
 
-from clipper.commands.options import database_option, open_engine
+from clipper.commands.options import database_option, open_read_engine
 
 METADATA = Path(__file__).resolve().parents[1] / "datasette" / "metadata.json"
 # Datasette plugins of clipper's own: a BOM on CSV downloads, for Excel.
@@ -61,7 +61,7 @@ def command(port, host, get_path, database_url):
     """Browse the database in Datasette (SQLite only), at http://HOST:PORT/."""
     from sqlalchemy.engine import make_url
 
-    engine = open_engine(database_url)  # migrates, so the views exist
+    engine = open_read_engine(database_url)  # migrates, so the views exist
     url = make_url(str(engine.url))
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
         raise click.ClickException(

@@ -10,7 +10,6 @@ import sys
 import click
 
 from clipper.commands.options import database_option
-from clipper.ops.crawling import run_crawls, signal_exit_code
 
 # What ``-o FILE`` writes of an item: what a reader of the feed can use.
 FEED_FIELDS = (
@@ -75,6 +74,7 @@ def _pairs(values: tuple[str, ...], flag: str) -> dict[str, str]:
 @database_option
 def command(spider, spider_args, settings, dry_run, as_nightly, output, replay, database_url):
     """Run one spider now and store what it finds."""
+    from clipper.ops.crawling import run_crawls, signal_exit_code
 
     overrides = _pairs(settings, "-s")
     if database_url and "CLIPPER_DATABASE_URL" not in overrides:  # -s wins over the env

@@ -8,14 +8,14 @@ import signal
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from clipper.commands.options import database_option, open_engine
-from clipper.mirror import MirrorServer, demo_jobs
-from clipper.ops.crawling import run_crawls, signal_exit_code
-from clipper.ops.locking import AlreadyRunning, nightly_lock
-from models import Article, Outlet
+
+if TYPE_CHECKING:
+    from clipper.mirror import MirrorServer
 
 # The mirror is local: no need to be polite to it, and robots.txt is ours.
 DEMO_SETTINGS = {
@@ -64,6 +64,10 @@ def _start_mirror(port: int | None) -> MirrorServer:
 def command(port, database_url):
     """Crawl the bundled offline mirror into the database the way the nightly run does
     (incremental, under the nightly lock, recorded in crawl_runs) and summarise it."""
+    from clipper.mirror import demo_jobs
+    from clipper.ops.crawling import run_crawls, signal_exit_code
+    from clipper.ops.locking import AlreadyRunning, nightly_lock
+
     mirror = _start_mirror(port)  # first: a busy port creates no database
     try:
         engine = open_engine(database_url)
@@ -94,6 +98,8 @@ def command(port, database_url):
 
 def _print_summary(engine) -> None:
     from sqlalchemy import func, select
+
+    from models import Article, Outlet
 
     with engine.connect() as conn:
         total = conn.execute(select(func.count(Article.id))).scalar_one()

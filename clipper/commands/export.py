@@ -28,7 +28,6 @@ from itertools import islice
 
 import click
 
-from clipper.analysis.query import EXPORT_FIELDS, iter_articles
 from clipper.commands.options import (
     database_option,
     filter_options,
@@ -75,6 +74,8 @@ BINARY_FORMATS = ("xlsx", "parquet")
 def command(fmt, out, bom, neutralise_formulas, filters, database_url):
     """Export stored articles (columns: url, title, body, published, region, outlet, author,
     id, story)."""
+    from clipper.analysis.query import iter_articles
+
     if fmt in BINARY_FORMATS and not out:
         raise click.UsageError(f"--format {fmt} writes a binary file: give --out FILE")
     engine = open_read_engine(database_url)
@@ -152,6 +153,8 @@ def _write(stream, fmt: str, records, neutralise_formulas: bool = True) -> int:
 def write_xlsx(path: str, records: Iterable[dict]) -> tuple[int, int]:
     """Write ``records`` as one sheet, streaming (openpyxl's write-only mode); returns the
     number of rows and of cells cut to Excel's 32,767 characters."""
+    from clipper.analysis.query import EXPORT_FIELDS
+
     try:
         from openpyxl import Workbook
         from openpyxl.cell import WriteOnlyCell

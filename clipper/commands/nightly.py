@@ -17,8 +17,6 @@ from datetime import datetime
 import click
 
 from clipper.commands.options import database_option, open_engine
-from clipper.ops.crawling import project_settings, run_crawls, signal_exit_code
-from clipper.ops.locking import AlreadyRunning, nightly_lock
 from clipper.text.dates import KST
 
 
@@ -42,6 +40,8 @@ def enabled_spiders(settings) -> list[str]:
 def command(settings, only, database_url):
     """Run the nightly crawl: all enabled spiders, incremental, with a run report."""
     from clipper.commands.crawl import _pairs
+    from clipper.ops.crawling import project_settings, run_crawls, signal_exit_code
+    from clipper.ops.locking import AlreadyRunning, nightly_lock
 
     began = time.monotonic()
     overrides = _pairs(settings, "-s")

@@ -13,11 +13,9 @@ from datetime import date
 from pathlib import Path
 
 import click
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
-from clipper.analysis.query import Filters, resolve_region
-from clipper.store.engine import DatabaseError, database_url, get_engine
+# SQLAlchemy, Alembic and the query layer are imported where they are used: importing this
+# module is part of every command's ``--help`` (tests/test_cli_imports.py).
 
 
 def database_option(fn):
@@ -32,6 +30,8 @@ def database_option(fn):
 
 def open_engine(url: str | None):
     """The migrated engine for ``url``, created if need be (crawl, demo, nightly)."""
+    from clipper.store.engine import DatabaseError, get_engine
+
     try:
         return get_engine(url)
     except DatabaseError as exc:
@@ -46,6 +46,11 @@ def open_read_engine(url: str | None):
     "no matches". Only crawl, demo, nightly and ``db upgrade`` create a database. A
     PostgreSQL database that does not exist already fails to connect.
     """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from clipper.store.engine import database_url
+
     resolved = database_url(url)
     try:
         parsed = make_url(resolved)
@@ -76,6 +81,8 @@ def _day(ctx, param, value):
 def _region(ctx, param, value):
     if value is None:
         return None
+    from clipper.analysis.query import resolve_region
+
     try:
         return resolve_region(value)
     except ValueError as exc:
@@ -97,6 +104,7 @@ def filter_options(fn):
     @click.option("--until", callback=_day, metavar="YYYY-MM-DD", help="Published on or before.")
     @functools.wraps(fn)
     def wrapper(*args, region, outlet, since, until, **kwargs):
+        from clipper.analysis.query import Filters
 
         filters = Filters(region=region, outlet=outlet, since=since, until=until)
         return fn(*args, filters=filters, **kwargs)

@@ -6,8 +6,6 @@ from datetime import UTC, date, datetime, timedelta
 
 import click
 
-from clipper.analysis.query import Filters
-from clipper.analysis.report import build_report, plural, render_html, render_markdown
 from clipper.commands.options import (
     database_option,
     open_read_engine,
@@ -15,7 +13,7 @@ from clipper.commands.options import (
     region_option,
     reports_write_errors,
 )
-from clipper.text.dates import KST
+from clipper.text.dates import KST  # dateparser is imported on first use only
 
 
 def kst_today(now: datetime | None = None) -> date:
@@ -66,6 +64,9 @@ def _day(ctx, param, value):
 @reports_write_errors
 def command(day, days, region, outlet, fmt, out, database_url):
     """Stories of the period grouped by region, with the outlets that ran them."""
+    from clipper.analysis.query import Filters
+    from clipper.analysis.report import build_report, plural, render_html, render_markdown
+
     filters = Filters(region=region, outlet=outlet)
     report = build_report(open_read_engine(database_url), day, days, filters)
     text = render_html(report) if fmt == "html" else render_markdown(report)

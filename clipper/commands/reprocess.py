@@ -7,11 +7,12 @@ import sys
 from pathlib import Path
 
 import click
-from sqlalchemy.exc import SQLAlchemyError
 
 from clipper.commands.options import _day, database_option, open_engine
-from clipper.ops.crawling import project_settings
-from clipper.ops.reprocess import STAGES, Reprocessor, stages_for
+
+# The stages (clipper.ops.reprocess.STAGES), spelled here so --help imports nothing heavy;
+# tests/test_cli_imports.py checks that the two lists agree.
+STAGES = ("extract", "text", "tags", "stories")
 
 
 @click.command("reprocess")
@@ -46,6 +47,11 @@ from clipper.ops.reprocess import STAGES, Reprocessor, stages_for
 @database_option
 def command(since, spider, stage, dry_run, archive_dir, batch_size, database_url):
     """Re-run pipeline stages over stored articles from their archived pages."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from clipper.ops.crawling import project_settings
+    from clipper.ops.reprocess import Reprocessor, stages_for
+
     settings = project_settings()
     directory = archive_dir or settings.get("CLIPPER_ARCHIVE_DIR") or None
     engine = open_engine(database_url)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import click
 
-from clipper.commands.options import database_option, open_engine
+from clipper.commands.options import database_option, open_read_engine
 from clipper.ops.health import coverage
-from clipper.store.retries import pending_retries
-from models import CrawlRun
+
+if TYPE_CHECKING:
+    from models import CrawlRun
 
 FIELDS = (
     "id",
@@ -59,9 +61,10 @@ def command(limit, spider, as_json, database_url):
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
+    from clipper.store.retries import pending_retries
     from models import CrawlRun
 
-    engine = open_engine(database_url)
+    engine = open_read_engine(database_url)
     stmt = select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit)
     if spider:
         stmt = stmt.where(CrawlRun.spider == spider)

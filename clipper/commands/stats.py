@@ -6,7 +6,6 @@ import json
 
 import click
 
-from clipper.analysis.report import STATS_KEYS, UNKNOWN, count_by, format_table
 from clipper.commands.options import (
     database_option,
     filter_options,
@@ -15,6 +14,9 @@ from clipper.commands.options import (
 )
 
 HEADERS = {"region": "지역", "outlet": "매체", "month": "월(KST)"}
+# clipper.analysis.report.STATS_KEYS, spelled here so --help imports no SQLAlchemy
+# (tests/test_cli_imports.py checks that the two agree).
+STATS_KEYS = tuple(HEADERS)
 
 
 @click.command("stats")
@@ -31,6 +33,8 @@ HEADERS = {"region": "지역", "outlet": "매체", "month": "월(KST)"}
 @reports_write_errors
 def command(by, as_json, filters, database_url):
     """Count stored articles by region, outlet and month."""
+    from clipper.analysis.report import UNKNOWN, count_by, format_table
+
     engine = open_read_engine(database_url)
     keys = list(dict.fromkeys(by)) or list(STATS_KEYS)
     counts = {key: count_by(engine, key, filters) for key in keys}

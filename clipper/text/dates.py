@@ -38,10 +38,11 @@ import re
 import unicodedata
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
-from typing import Final
+from typing import TYPE_CHECKING, Final
 from zoneinfo import ZoneInfo
 
-import dateparser
+if TYPE_CHECKING:
+    import dateparser
 
 __all__ = ["KST", "parse_date", "parse_date_fast", "strip_labels"]
 
@@ -183,6 +184,10 @@ def _dateparser_for(relative_base: datetime) -> dateparser.DateDataParser:
     rest of the configuration is built once above, and a batch sharing one ``now`` reuses
     one parser. Building one costs microseconds next to the parse itself.
     """
+    # Imported on first use: the fast path answers most strings, and the import costs
+    # about half a second (every ``clipper … --help`` would pay it).
+    import dateparser
+
     return dateparser.DateDataParser(
         languages=list(_DATEPARSER_LANGUAGES),
         settings={**_DATEPARSER_SETTINGS, "RELATIVE_BASE": relative_base},
