@@ -153,6 +153,10 @@ WARN_ON_GENERATOR_RETURN_VALUE = False
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "clipper.middlewares.security.AddressGuardMiddleware": 50,
+    # Scrapy's redirects, but a redirect back into its own chain is a named loop, not a
+    # request the duplicate filter drops without a word.
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "clipper.middlewares.redirects.LoopAwareRedirectMiddleware": 600,
     # Extracts article pages in worker processes (CLIPPER_EXTRACT_WORKERS). 100: after
     # retries and redirects (550, 600), so only final responses are extracted.
     "clipper.middlewares.workers.ExtractMiddleware": 100,

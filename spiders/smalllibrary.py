@@ -16,6 +16,7 @@ from datetime import date
 import scrapy
 from lxml import html as lxml_html
 
+from clipper.extract import page_selector
 from clipper.items import ArticleItem
 from clipper.text.dates import parse_day
 from clipper.text.regions import split_title_tag
@@ -198,14 +199,17 @@ class SmallLibrarySpider(ClipperSpider):
 
     def parse_detail(self, response, post_id: int, source_url: str):
         # A broken page still yields what it has: the validate stage drops it with a named
-        # reason (MissingTitle, MissingBody), which is counted and remembered.
-        title = self._parse_title(response)
-        body = self._parse_body(response)
-        info = self._parse_info(response)
+        # reason (MissingTitle, MissingBody), which is counted and remembered. The post is
+        # read through the extractor's parse, which keeps a post nested deeper than libxml2
+        # builds (5,000 wrappers) instead of cutting its text off.
+        page, _ = page_selector(response.text)
+        title = self._parse_title(page)
+        body = self._parse_body(page)
+        info = self._parse_info(page)
         # The pipelines read the board's tag from region_tag; the title goes without it.
         region_tag, title = split_title_tag(title)
         yield ArticleItem(
-            url=canonical_url(self._parse_link(response)) or source_url,
+            url=canonical_url(self._parse_link(page)) or source_url,
             source_url=source_url,
             spider=self.name,
             fetched_at=self.now(),
@@ -218,12 +222,12 @@ class SmallLibrarySpider(ClipperSpider):
             extra={"board_id": post_id},
         )
 
-    def _parse_title(self, response) -> str:
-        return clean_text(" ".join(response.css(".board_view .view_title ::text").getall()))
+    def _parse_title(self, page) -> str:
+        return clean_text(" ".join(page.css(".board_view .view_title ::text").getall()))
 
-    def _parse_info(self, response) -> str:
+    def _parse_info(self, page) -> str:
         """The 매체명/보도일 text, one line per text node (the older layout uses two rows)."""
-        nodes = response.css(".board_view .view_info ::text").getall()
+        nodes = page.css(".board_view .view_info ::text").getall()
         return "\n".join(clean_text(node) for node in nodes if clean_text(node))
 
     def _parse_outlet(self, info: str) -> str:
@@ -234,14 +238,14 @@ class SmallLibrarySpider(ClipperSpider):
         match = PUBLISHED.search(info)
         return match.group(1) if match else ""
 
-    def _parse_link(self, response) -> str:
+    def _parse_link(self, page) -> str:
         # Newer layout only: the anchor after the 링크주소 label.
-        return response.css(".board_view .view_link a::attr(href)").get("") or response.xpath(
+        return page.css(".board_view .view_link a::attr(href)").get("") or page.xpath(
             "//*[contains(text(), '링크주소')]/following::a[1]/@href"
         ).get("")
 
-    def _parse_body(self, response) -> str:
-        element = response.css(".board_view .view_cont")
+    def _parse_body(self, page) -> str:
+        element = page.css(".board_view .view_cont")
         if not element:
             return ""
         return "\n\n".join(block_paragraphs(element[0].root))

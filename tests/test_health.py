@@ -15,6 +15,7 @@ SETTINGS = Settings(
         "CLIPPER_MONITOR_HISTORY": 7,
     }
 )
+EXCEPTION = "downloader/exception_type_count/twisted.internet.error."
 HEALTHY = {
     "response_received_count": 12,
     "downloader/response_status_count/200": 12,
@@ -94,6 +95,26 @@ HEALTHY = {
         ),
         pytest.param({**HEALTHY, "log_count/ERROR": 2}, "finished", "errors", id="logged-errors"),
         pytest.param(HEALTHY, "shutdown", "cancelled", id="killed"),
+        pytest.param(
+            {
+                "response_received_count": 3,
+                "downloader/response_status_count/200": 2,
+                "downloader/response_status_count/404": 1,
+                "robotstxt/response_status_count/404": 1,
+                "clipper/listing/pages": 1,
+                "clipper/listing/entries": 10,
+                "item_scraped_count": 1,
+            },
+            "finished",
+            None,
+            id="a-small-run-on-a-site-without-robots-txt",
+        ),
+        pytest.param(
+            {**HEALTHY, "downloader/exception_count": 40, f"{EXCEPTION}ConnectionLost": 40},
+            "shutdown",
+            "cancelled",
+            id="interrupted-with-its-requests-dropped",
+        ),
     ],
 )
 def test_classify(stats, reason, expected):

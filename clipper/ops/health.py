@@ -61,11 +61,26 @@ def classify(stats: dict, reason: str) -> str | None:
     """The failure class of a run from its own stats, or None when nothing is wrong."""
     if reason == "database_error" or stats.get("clipper/store/error"):
         return "database"
-    responses = stats.get("response_received_count", 0)
-    statuses = {
+    if reason == "shutdown":
+        # Ctrl-C or SIGTERM: the requests it dropped count as download errors, but the run
+        # was stopped, not failing (docs/operations.md).
+        return "cancelled"
+    # robots.txt answers are counted with the pages but are not pages: a site without one
+    # answers 404, which must not make a small run (robots.txt, a listing, one new post)
+    # look like one whose pages fail.
+    robots = {
         int(key.rsplit("/", 1)[1]): value
         for key, value in stats.items()
-        if key.startswith("downloader/response_status_count/")
+        if key.startswith("robotstxt/response_status_count/")
+    }
+    responses = stats.get("response_received_count", 0) - sum(robots.values())
+    statuses = {
+        status: value - robots.get(status, 0)
+        for status, value in (
+            (int(key.rsplit("/", 1)[1]), value)
+            for key, value in stats.items()
+            if key.startswith("downloader/response_status_count/")
+        )
     }
     blocked = statuses.get(403, 0) + statuses.get(429, 0) + stats.get("robotstxt/forbidden", 0)
     errors = sum(v for s, v in statuses.items() if s >= 400)
