@@ -56,9 +56,13 @@ def wait_until(condition, timeout: float = 60) -> bool:
 )
 def test_stopping_browse_stops_datasette_and_frees_the_port(tmp_path, signum, code):
     port = free_port()
+    url = f"sqlite:///{tmp_path / 'clipper.sqlite'}"
+    # browse reads a database, it does not make one (tests/test_read_commands.py).
+    subprocess.run([sys.executable, "-m", "clipper", "db", "upgrade", "--database-url", url],
+                   cwd=REPO, check=True, capture_output=True)  # fmt: skip
     browse = subprocess.Popen(
         [sys.executable, "-m", "clipper", "browse", "--port", str(port),
-         "--database-url", f"sqlite:///{tmp_path / 'clipper.sqlite'}"],
+         "--database-url", url],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env=dict(os.environ),
     )  # fmt: skip

@@ -21,6 +21,8 @@ READ_COMMANDS = [
     ["stats"],
     ["export", "--format", "csv"],
     ["report", "--date", "2025-03-03"],
+    ["runs"],
+    ["browse", "--port", "1"],  # refused before Datasette would start
 ]
 
 
