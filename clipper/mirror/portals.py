@@ -34,7 +34,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from clipper.mirror import localnews
+from clipper.mirror import localnews, localnews_pages
 from clipper.mirror.daum import daum_news_host, daum_search_host
 from clipper.mirror.google_news import google_news_host
 from clipper.mirror.naver import naver_api_host, naver_news_host, naver_search_host
@@ -51,7 +51,7 @@ def handle(path: str, query: Mapping[str, str], base: str) -> Page | None:
     site = local_site(host)
     if site is not None:
         # A local-news site's own host (www.hanbit.example): the pages /localnews serves.
-        return localnews.handle(f"/{site.slug}/{rest}", query, origin + localnews.PREFIX)
+        return localnews_pages.handle(f"/{site.slug}/{rest}", query, origin + localnews.PREFIX)
     handler = HOSTS.get(host)
     if handler is None:
         return None
