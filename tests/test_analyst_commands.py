@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from test_search import ARTICLES, item, seed
 
 from clipper.analysis.query import EXPORT_FIELDS
-from clipper.analysis.report import display_width
+from clipper.analysis.tables import display_width
 from clipper.cli import main
 from clipper.commands.browse import metadata_for
 from clipper.store.articles import ArticleStore

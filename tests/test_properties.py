@@ -14,8 +14,9 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from clipper.analysis.report import display_width, fit, safe_url
+from clipper.analysis.render import safe_url
 from clipper.analysis.search import search_terms, snippet
+from clipper.analysis.tables import display_width, fit
 from clipper.middlewares.security import address_reason, host_reason
 from clipper.text.dates import parse_day
 from clipper.text.paragraphs import content_hash

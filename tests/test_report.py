@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import insert, text
 from test_search import ARTICLES, HOSTILE_TITLE, item, seed
 
+from clipper.analysis.render import md_escape, render_html, render_markdown, safe_url
 from clipper.analysis.report import (
     REGIONS,
     Coverage,
@@ -21,16 +22,10 @@ from clipper.analysis.report import (
     ReportStory,
     build_report,
     count_by,
-    display_width,
     first_paragraph,
-    fit,
-    format_table,
-    md_escape,
     region_rank,
-    render_html,
-    render_markdown,
-    safe_url,
 )
+from clipper.analysis.tables import display_width, fit, format_table
 from clipper.store.articles import ArticleStore
 from models.stories import Story as StoryModel
 from models.stories import StoryMember

@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from clipper.mirror.localnews import load_stories, sites_csv
-from clipper.mirror.portals import load_entries
+from clipper.mirror.portal_entries import load_entries
 from clipper.text.urls import canonical_url
 from models import Article, Sighting
 

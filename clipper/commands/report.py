@@ -65,7 +65,8 @@ def _day(ctx, param, value):
 def command(day, days, region, outlet, fmt, out, database_url):
     """Stories of the period grouped by region, with the outlets that ran them."""
     from clipper.analysis.query import Filters
-    from clipper.analysis.report import build_report, plural, render_html, render_markdown
+    from clipper.analysis.render import plural, render_html, render_markdown
+    from clipper.analysis.report import build_report
 
     filters = Filters(region=region, outlet=outlet)
     report = build_report(open_read_engine(database_url), day, days, filters)

@@ -30,8 +30,8 @@ def command(query, limit, as_json, filters, database_url):
     Every word of QUERY must match, a "quoted phrase" as written; title matches come first,
     then the newest.
     """
-    from clipper.analysis.report import display_width, format_table
     from clipper.analysis.search import search, search_terms
+    from clipper.analysis.tables import display_width, format_table
 
     query = " ".join(query)  # clipper search 작은도서관 개관 == clipper search "작은도서관 개관"
     terms = search_terms(query)

@@ -33,7 +33,8 @@ STATS_KEYS = tuple(HEADERS)
 @reports_write_errors
 def command(by, as_json, filters, database_url):
     """Count stored articles by region, outlet and month."""
-    from clipper.analysis.report import UNKNOWN, count_by, format_table
+    from clipper.analysis.report import UNKNOWN, count_by
+    from clipper.analysis.tables import format_table
 
     engine = open_read_engine(database_url)
     keys = list(dict.fromkeys(by)) or list(STATS_KEYS)

@@ -19,9 +19,9 @@ from pathlib import Path
 # prefix → (handler "module:function", path of the source's front page for the index)
 ROUTES: dict[str, tuple[str, str]] = {
     "/smalllibrary": ("clipper.mirror.board:handle", "/helper/news?currentPage=1"),
-    "/localnews": ("clipper.mirror.localnews:handle", "/hanbit/news/articleList.html"),
+    "/localnews": ("clipper.mirror.localnews_pages:handle", "/hanbit/news/articleList.html"),
     "/localnews-changed": (
-        "clipper.mirror.localnews:handle_changed",
+        "clipper.mirror.localnews_pages:handle_changed",
         "/hanbit/news/articleList.html",
     ),
     "/rss": ("clipper.mirror.rss:handle", "/haneul.xml"),

@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from clipper import settings as project_settings
-from clipper.mirror.portals import load_entries
+from clipper.mirror.portal_entries import load_entries
 from clipper.text.dates import KST
 from clipper.text.urls import canonical_url
 from models import Article, Sighting

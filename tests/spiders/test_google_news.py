@@ -17,7 +17,8 @@ from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
 
 from clipper import settings as project_settings
-from clipper.mirror.portals import handle, load_entries
+from clipper.mirror.portal_entries import load_entries
+from clipper.mirror.portals import handle
 from clipper.text.dates import KST
 from pipelines.validate import ValidatePipeline
 from spiders.google_news import GoogleNewsSpider, feed_entries, strip_outlet_suffix

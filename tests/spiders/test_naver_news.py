@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session
 from twisted.python.failure import Failure
 
 from clipper import settings as project_settings
-from clipper.mirror.portals import api_answer, load_entries
+from clipper.mirror.naver import api_answer
+from clipper.mirror.portal_entries import load_entries
 from clipper.text.dates import KST
 from clipper.text.urls import canonical_url
 from models import Article, Sighting
