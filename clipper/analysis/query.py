@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import Engine, Select, select
 
 from clipper.text.dates import KST
-from clipper.text.regions import NATIONAL, REGIONS, region_from_name
+from clipper.text.gazetteer import NATIONAL, REGIONS, region_from_name
 from models import Article, Outlet
 from models.stories import StoryMember
 

@@ -18,9 +18,9 @@ from importlib.resources import files
 from os import PathLike
 from urllib.parse import urlsplit
 
+from clipper.text.gazetteer import NATIONAL
+from clipper.text.gazetteer import REGIONS as SIDO
 from clipper.text.patterns import host_in, url_host
-from clipper.text.regions import NATIONAL
-from clipper.text.regions import REGIONS as SIDO
 
 __all__ = [
     "KINDS",

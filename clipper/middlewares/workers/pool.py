@@ -1,56 +1,16 @@
-"""Article extraction in worker processes, so the reactor thread keeps crawling.
+"""The extraction worker processes: :class:`ExtractPool`, its protocol and the job deadline.
 
-Extracting a page (decode, the lxml and BeautifulSoup parses, the layers) is ~2 ms of CPU
-per article; on the reactor thread it holds up every download and pipeline stage while the
-machine's other core idles. :class:`ExtractMiddleware`, a downloader middleware, sends the
-bytes of each article page to an :class:`ExtractPool` as the response arrives, awaits the
-result without blocking the reactor and leaves it in ``request.meta`` for
-:meth:`spiders.article.ArticlePageSpider.parse_article`, which then skips its own
-extraction. The output is the same either way: one function, :func:`extract_page`, runs in
-the worker or in the spider. The worker's job (:func:`work_page`) also does the text
-steps on what it extracted (:func:`clipper.text.prepare.prepare`), which the text stages
-then reuse, and ``clipper.middlewares.charset`` takes the page's encoding from the worker's decode. The
-pool is driven by the asyncio event loop, so it needs the asyncio reactor (Scrapy's
-default); under another reactor the middleware switches off.
-
-Only requests that :meth:`~spiders.article.ArticlePageSpider.article_request` marks
-(``meta[EXTRACT_META]``, set when ``parse_article`` is the callback) are sent, and only 2xx
-responses; others pass untouched. When the workers already have ``8 x workers`` pages to do
-(the machine's other core is busy), the spider extracts the page itself rather than let it
-wait.
-
-Setting ``CLIPPER_EXTRACT_WORKERS``: worker processes; default ``min(2, cores - 1)``, so 0 on
-one core; 0 switches the middleware off. The workers are spawned when the spider opens (they
-import while the crawl fetches its listings) and stopped and joined when it closes. Like any
-spawned process they import the program's main module, which must keep its work under
-``if __name__ == "__main__"`` (``scrapy`` and ``clipper`` do).
-
-Setting ``CLIPPER_EXTRACT_TIMEOUT``: seconds a worker may spend on one page (default 30; a
-page takes a few milliseconds). A page past it is dropped as ``ExtractTimeout`` and its
-worker killed and replaced; a page whose extraction kills a worker is tried once more in a
-fresh one, then dropped as ``ExtractCrashed``. Such a page is never extracted in the crawler
-process (no deadline there: one such page would hang the crawl and its shutdown). Both drops
-are counted like a pipeline's (``item_dropped_reasons_count/<Reason>``) and are not lasting:
-the next run tries the page again.
-
-Stats ``clipper/workers/...``: ``pages/pool`` (extracted in a worker), ``pages/busy`` (the
-workers had enough queued: extracted by the spider), ``pages/unavailable`` (the pool is
-closed or broken: extracted by the spider), ``pages/failed`` (a job raised: extracted by the
-spider), ``pages/timeout`` and ``pages/crashed`` (dropped, above), ``pool/replaced`` (a
-worker killed or dead and replaced), ``pool/broken`` (once: workers died before they were
-ready, or more than ``MAX_DEATHS`` times; the rest of the crawl extracts in the spider).
-
-Test-only: the environment variable ``CLIPPER_TEST_WORKER_FAULT`` (``FAULT_ENV``),
-``hang:<text>`` or ``exit:<text>``, makes a worker hang or die on a page whose URL contains
-``<text>`` (tests/test_workers.py); nothing else reads it and it must stay unset in use.
+A worker (:func:`_serve`) is a spawned process that runs
+:func:`~clipper.middlewares.workers.job.work_page` on pickled jobs read from a socket pair;
+the pool feeds the workers from the asyncio event loop, fails a job past its deadline with
+:class:`ExtractTimeout` and one that kills two workers with :class:`ExtractCrashed` (named
+drops, see :mod:`clipper.middlewares.workers`), and replaces the workers it loses.
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
-import hashlib
-import logging
 import multiprocessing
 import os
 import pickle
@@ -61,142 +21,32 @@ import time
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
-from scrapy import signals
-from scrapy.exceptions import DropItem, IgnoreRequest, NotConfigured
+from scrapy.exceptions import DropItem
 
-from clipper.extract import Extracted, SiteRules, extract_article
-from clipper.items import ArticleItem
-from clipper.text.encoding import charset_from_content_type
-from clipper.text.prepare import Prepared, prepare
-from clipper.text.urls import canonical_url
+from clipper.extract import Extracted
+from clipper.middlewares.workers.job import work_page
+from clipper.text.prepare import Prepared
 
 __all__ = [
-    "EXTRACT_META",
+    "FAULT_ENV",
+    "MAX_DEATHS",
     "ExtractCrashed",
-    "ExtractMiddleware",
     "ExtractPool",
     "ExtractTimeout",
-    "PageExtract",
-    "default_workers",
-    "extract_page",
-    "extract_timeout",
-    "extract_workers",
-    "take_extracted",
-    "work_page",
+    "PoolClosed",
 ]
 
-logger = logging.getLogger(__name__)
-
-# CLIPPER_EXTRACT_TIMEOUT's default, seconds for one page (which takes milliseconds).
-DEFAULT_TIMEOUT = 30.0
 # Worker deaths in one crawl past which the pool is given up as broken.
 MAX_DEATHS = 10
 # Test-only fault injection (see the module doc).
 FAULT_ENV = "CLIPPER_TEST_WORKER_FAULT"
-
-# request.meta key: extract this page in the pool (set by ArticlePageSpider.article_request).
-EXTRACT_META = "clipper_extract"
-# request.meta key: the pool's result, a PageExtract.
-RESULT_META = "clipper_extracted"
 # A small page that walks every import and lazy cache the extractor uses (registry, dates).
 _WARM_PAGE = (
     b'<html><head><meta property="og:title" content="x - y"><meta property="article:'
     b'published_time" content="2024-01-02T03:04:05+09:00"></head><body><p>x</p></body></html>'
 )
-
-
-def extract_page(
-    body: bytes,
-    url: str,
-    declared_encoding: str | None,
-    site_rules: SiteRules | None,
-    now: datetime | None,
-) -> tuple[Extracted, str]:
-    """The extraction of one fetched page and the SHA-1 of its bytes (the item's
-    ``html_hash``): the job a worker runs, and what the spider runs without one."""
-    found = extract_article(
-        body, url, declared_encoding=declared_encoding, site_rules=site_rules, now=now
-    )
-    return found, hashlib.sha1(body).hexdigest()
-
-
-def work_page(*args: Any) -> tuple[Extracted, str, Prepared]:
-    """A worker's job: :func:`extract_page`, then the text steps on the extracted title and
-    body (:func:`clipper.text.prepare.prepare`), which the reactor would otherwise do in the
-    pipeline."""
-    found, html_hash = extract_page(*args)
-    return found, html_hash, prepare(found.title, found.body)
-
-
-@dataclass(frozen=True)
-class PageExtract:
-    """A worker's result for one response; ``body`` is that response's bytes object, so a
-    result copied into another request's meta is never taken for its page."""
-
-    body: bytes
-    found: Extracted
-    html_hash: str
-    prepared: Prepared
-
-
-def worker_result(meta: dict, body: bytes) -> PageExtract | None:
-    """The pool's result for the page ``body`` in its request's ``meta`` (left there), or
-    None when there is none: no pool, or a failed job."""
-    done = meta.get(RESULT_META)
-    if not isinstance(done, PageExtract) or done.body is not body:
-        return None
-    return done
-
-
-def take_extracted(response: Any) -> PageExtract | None:
-    """The pool's result for ``response`` (removed from its meta), or None when there is
-    none: no pool, a failed job, or a response not tied to a request (tests)."""
-    try:
-        meta = response.meta
-    except AttributeError:  # Response.meta raises when there is no request
-        return None
-    done = worker_result(meta, response.body)
-    meta.pop(RESULT_META, None)
-    return done
-
-
-def default_workers(cpu_count: int | None = None) -> int:
-    """One or two workers, leaving a core to the reactor; none on a single core."""
-    cores = cpu_count if cpu_count is not None else (os.cpu_count() or 1)
-    return max(0, min(2, cores - 1))
-
-
-def extract_workers(settings: Any) -> int:
-    """``CLIPPER_EXTRACT_WORKERS``, else :func:`default_workers`. Raises ValueError on a
-    value that is not a whole number >= 0."""
-    raw = settings.get("CLIPPER_EXTRACT_WORKERS")
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        return default_workers()
-    try:
-        workers = int(raw)
-    except (TypeError, ValueError):
-        raise ValueError(f"CLIPPER_EXTRACT_WORKERS must be a whole number, got {raw!r}") from None
-    if workers < 0:
-        raise ValueError(f"CLIPPER_EXTRACT_WORKERS must be 0 or more, got {workers}")
-    return workers
-
-
-def extract_timeout(settings: Any) -> float:
-    """``CLIPPER_EXTRACT_TIMEOUT`` in seconds (default :data:`DEFAULT_TIMEOUT`). Raises
-    ValueError on a value that is not a number > 0."""
-    raw = settings.get("CLIPPER_EXTRACT_TIMEOUT")
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        return DEFAULT_TIMEOUT
-    try:
-        timeout = float(raw)
-    except (TypeError, ValueError):
-        raise ValueError(f"CLIPPER_EXTRACT_TIMEOUT must be a number, got {raw!r}") from None
-    if not timeout > 0 or timeout == float("inf"):
-        raise ValueError(f"CLIPPER_EXTRACT_TIMEOUT must be a number of seconds > 0, got {raw!r}")
-    return timeout
 
 
 class PoolClosed(Exception):
@@ -549,103 +399,3 @@ class ExtractPool:
             if worker.process.is_alive():  # stuck on a pathological page
                 worker.process.kill()
                 worker.process.join()
-
-
-class ExtractMiddleware:
-    """Extracts marked article responses in an :class:`ExtractPool` (see the module doc)."""
-
-    def __init__(self, crawler: Any, workers: int, timeout: float = DEFAULT_TIMEOUT) -> None:
-        self.crawler = crawler
-        self.stats = crawler.stats
-        self.pool = ExtractPool(workers, timeout, count=self._count)
-        # Jobs a worker has or has queued, past which the spider extracts the page itself.
-        self.max_pending = 8 * workers
-        self.broken_counted = False
-        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
-        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
-
-    @classmethod
-    def from_crawler(cls, crawler: Any) -> ExtractMiddleware:
-        if not getattr(crawler.spidercls, "extract_in_workers", False):
-            raise NotConfigured("the spider fetches no article pages")
-        workers = extract_workers(crawler.settings)
-        timeout = extract_timeout(crawler.settings)
-        if workers == 0:
-            raise NotConfigured("CLIPPER_EXTRACT_WORKERS is 0: the spider extracts its pages")
-        from scrapy.utils.reactor import is_asyncio_reactor_installed, is_reactor_installed
-
-        if is_reactor_installed() and not is_asyncio_reactor_installed():
-            # The pool is driven by the asyncio event loop under the reactor.
-            raise NotConfigured("extraction workers need the asyncio reactor")
-        return cls(crawler, workers, timeout)
-
-    def spider_opened(self, spider: Any = None) -> None:
-        self.pool.start()
-
-    def spider_closed(self, spider: Any = None) -> None:
-        self.pool.close()
-
-    def _unavailable(self) -> None:
-        if self.pool.broken and not self.broken_counted:
-            self.broken_counted = True
-            self._count("pool/broken")
-        self._count("pages/unavailable")
-
-    def _count(self, key: str) -> None:
-        self.stats.inc_value(f"clipper/workers/{key}")
-
-    async def _drop(self, request: Any, response: Any, reason: DropItem) -> None:
-        """A named, counted drop of the page, as if a pipeline stage had dropped its item:
-        Scrapy counts it (``item_dropped_reasons_count/<Reason>``) and the dropped-page log
-        treats it by its reason (not lasting: the next run tries the page again)."""
-        spider = self.crawler.spider
-        name = type(reason).__name__
-        self._count(f"pages/{'timeout' if isinstance(reason, ExtractTimeout) else 'crashed'}")
-        logger.warning("Dropped %s (%s): %s", response.url, name, reason)
-        url = canonical_url(response.url) or response.url
-        item = ArticleItem(
-            url=url,
-            source_url=canonical_url(request.cb_kwargs.get("source_url") or "") or url,
-            spider=getattr(spider, "name", ""),
-            fetched_at=spider.now() if hasattr(spider, "now") else datetime.now(UTC),
-        )
-        await self.crawler.signals.send_catch_log_async(
-            signal=signals.item_dropped, item=item, response=response, exception=reason,
-            spider=spider,
-        )  # fmt: skip
-
-    async def process_response(self, request: Any, response: Any, spider: Any = None) -> Any:
-        if not request.meta.get(EXTRACT_META) or not 200 <= response.status < 300:
-            return response
-        if self.pool.closed:
-            self._unavailable()
-            return response
-        if self.pool.pending >= self.max_pending:
-            # Enough queued to keep every worker busy: more would only wait (holding a
-            # download slot) while the reactor's own core may have time to spare.
-            self._count("pages/busy")
-            return response
-        crawl_spider = self.crawler.spider
-        args = (
-            response.body,
-            response.url,
-            charset_from_content_type(response.headers.get("Content-Type")),
-            getattr(crawl_spider, "site_rules", None),
-            crawl_spider.now() if hasattr(crawl_spider, "now") else None,
-        )
-        try:
-            found, html_hash, prepared = await self.pool.run(*args)
-        except (ExtractTimeout, ExtractCrashed) as reason:
-            # Not handed to the spider: it would extract the page on the reactor thread,
-            # with no deadline.
-            await self._drop(request, response, reason)
-            raise IgnoreRequest(f"{type(reason).__name__}: {reason}") from None
-        except (BrokenProcessPool, PoolClosed):
-            self._unavailable()
-            return response
-        except Exception:
-            self._count("pages/failed")
-            return response
-        request.meta[RESULT_META] = PageExtract(response.body, found, html_hash, prepared)
-        self._count("pages/pool")
-        return response
