@@ -706,9 +706,9 @@ def test_clean_body_html_combinator_in_a_site_drop():
 
 def test_cleaning_elements_leaves_the_page_tree_alone():
     from clipper.extract.clean import clean_body_elements
-    from clipper.extract.page import _parse_html
+    from clipper.extract.page import parse_html
 
-    root = _parse_html(
+    root = parse_html(
         "<div id='a'><figure>사진</figure><p class='ad'>광고</p><p>본문 <a href='/x'>링크</a></p>"
         "<!-- 주석 --><p><a href='/y'>관련 기사</a></p></div>"
     )

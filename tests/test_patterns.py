@@ -8,7 +8,7 @@ import time
 import pytest
 
 from clipper.extract import clean_body_html, extract_article
-from clipper.extract.fields import _clean_author
+from clipper.extract.fields import clean_author
 from clipper.text import minhash
 from clipper.text.boilerplate import strip_boilerplate
 from clipper.text.patterns import EMAIL_RE, host_in, is_copyright_line, strip_copyright, url_host
@@ -131,7 +131,7 @@ def test_a_megabyte_author_field_or_body_runs_in_linear_time(name):
         f'<html><head><meta name="author" content="{text}"><title>제목</title></head>'
         f"<body><p>{text}</p></body></html>"
     )
-    assert _seconds(lambda: _clean_author(text)) < 2
+    assert _seconds(lambda: clean_author(text)) < 2
     assert _seconds(lambda: extract_article(page, "https://example.kr/news/1")) < 2
     assert _seconds(lambda: strip_boilerplate(text)) < 2
     assert _seconds(lambda: minhash.normalise(text)) < 2

@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 from clipper.extract.clean import clean_body_html
-from clipper.extract.fields import _byline_outlet, _clean_author
-from clipper.extract.page import _norm, _Page, _unescape, _xpath
+from clipper.extract.fields import byline_outlet, clean_author
+from clipper.extract.page import ParsedPage, compiled_xpath, norm, unescape_entities
 
 # --- layer: script payload (Arc XP) ------------------------------------------------------------
 
@@ -15,11 +15,11 @@ from clipper.extract.page import _norm, _Page, _unescape, _xpath
 # object, ``Fusion.globalContent = {…}`` in Arc's ANS format; the static HTML has no body and
 # no visible date. Related and most-read stories are separate objects, so only this one is read.
 _ARC_MARKER = "Fusion.globalContent="
-_ARC_SCRIPTS = _xpath("//script[contains(., 'Fusion.globalContent')]/text()")
+_ARC_SCRIPTS = compiled_xpath("//script[contains(., 'Fusion.globalContent')]/text()")
 _ARC_TEXT_TYPES = frozenset({"text", "header"})
 
 
-def _arc_content(page: _Page) -> dict[str, Any] | None:
+def _arc_content(page: ParsedPage) -> dict[str, Any] | None:
     for script in _ARC_SCRIPTS(page.root):
         if _ARC_MARKER not in script.replace(" ", ""):
             continue
@@ -42,18 +42,18 @@ def _arc_byline(entry: Any) -> str:
     for value in (original.get("byline") if isinstance(original, dict) else None,
                   entry.get("byline"), entry.get("name")):  # fmt: skip
         if isinstance(value, str) and value.strip():
-            return _norm(value)
+            return norm(value)
     return ""
 
 
-def _layer_arc(page: _Page, want_body: bool = True) -> dict[str, str]:
+def layer_arc(page: ParsedPage, want_body: bool = True) -> dict[str, str]:
     data = _arc_content(page)
     if data is None:
         return {}
     found: dict[str, str] = {}
     headlines = data.get("headlines")
     if isinstance(headlines, dict) and isinstance(headlines.get("basic"), str):
-        found["title"] = _norm(_unescape(headlines["basic"]))
+        found["title"] = norm(unescape_entities(headlines["basic"]))
     # The time the story first went out; created_date is when the draft was opened (조선일보's
     # article:published_time copies it, up to 20 minutes early) and display_date may be moved.
     for key in ("first_publish_date", "display_date", "publish_date", "created_date"):
@@ -66,9 +66,9 @@ def _layer_arc(page: _Page, want_body: bool = True) -> dict[str, str]:
     authors: list[str] = []
     credits = data.get("credits")
     for entry in (credits.get("by") or []) if isinstance(credits, dict) else []:
-        named, person = _byline_outlet(_arc_byline(entry))
+        named, person = byline_outlet(_arc_byline(entry))
         outlets.extend(named)
-        author = _clean_author(person)
+        author = clean_author(person)
         if author:
             authors.append(author)
     distributor = data.get("distributor")

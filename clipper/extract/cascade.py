@@ -7,22 +7,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from clipper.extract.arc import _layer_arc
-from clipper.extract.fallbacks import _layer_text, _layer_trafilatura
+from clipper.extract.arc import layer_arc
+from clipper.extract.fallbacks import layer_text, layer_trafilatura
 from clipper.extract.fields import (
-    _choose_outlet,
-    _dateline_outlet,
-    _is_portal,
-    _parse_date,
-    _visible_outweighs,
-    _visible_published,
+    choose_outlet,
+    dateline_outlet,
+    is_portal,
+    parse_field_date,
+    visible_outweighs,
+    visible_published,
 )
-from clipper.extract.jsonld import _layer_jsonld
-from clipper.extract.meta import _layer_meta, _layer_microdata
-from clipper.extract.page import _WS_RE, _norm, _Page, _unescape, page_selector
+from clipper.extract.jsonld import layer_jsonld
+from clipper.extract.meta import layer_meta, layer_microdata
+from clipper.extract.page import WS_RE, ParsedPage, norm, page_selector, unescape_entities
 from clipper.extract.rules import SiteRules, rules_for
-from clipper.extract.scripts import _layer_script
-from clipper.extract.site import _layer_site
+from clipper.extract.scripts import layer_script
+from clipper.extract.site import layer_site
 from clipper.text.encoding import decode_html
 
 
@@ -60,7 +60,7 @@ def _extract(
 ) -> Extracted:
     result = Extracted()
     sel, text = page_selector(text)
-    page = _Page(sel)
+    page = ParsedPage(sel)
     rules = site_rules if site_rules is not None else rules_for(url, sel)
     dates: dict[str, str] = {}
 
@@ -78,22 +78,22 @@ def _extract(
 
     layers: list[tuple[str, Callable[[], dict[str, str]]]] = []
     if rules is not None:
-        layers.append(("site", lambda: _layer_site(page, rules)))
-    layers.append(("script", lambda: _layer_arc(page, want_body=not result.body)))
-    layers.append(("jsonld", lambda: _layer_jsonld(page, want_body=not result.body)))
-    layers.append(("microdata", lambda: _layer_microdata(page, missing())))
+        layers.append(("site", lambda: layer_site(page, rules)))
+    layers.append(("script", lambda: layer_arc(page, want_body=not result.body)))
+    layers.append(("jsonld", lambda: layer_jsonld(page, want_body=not result.body)))
+    layers.append(("microdata", lambda: layer_microdata(page, missing())))
 
     outlet_candidates: list[tuple[str, str]] = []
 
     def known_outlets() -> list[str]:
         return [t for t, _ in outlet_candidates]
 
-    layers.append(("meta", lambda: _layer_meta(page, known_outlets(), missing())))
-    layers.append(("text", lambda: _layer_text(page, missing())))
+    layers.append(("meta", lambda: layer_meta(page, known_outlets(), missing())))
+    layers.append(("text", lambda: layer_text(page, missing())))
     layers.append(
         (
             "trafilatura",
-            lambda: _layer_trafilatura(text, url) if not (result.body and result.title) else {},
+            lambda: layer_trafilatura(text, url) if not (result.body and result.title) else {},
         )
     )
 
@@ -113,7 +113,7 @@ def _extract(
             raw = found.get(kind, "")
             if kind in dates or not raw:
                 continue
-            parsed = _parse_date(raw, now)
+            parsed = parse_field_date(raw, now)
             if parsed is not None:
                 dates[kind] = raw
                 setattr(result, kind, parsed)
@@ -128,7 +128,7 @@ def _extract(
                 result.body, result.fields_from["body"] = body, name
 
     try:
-        script = _layer_script(page).get("body", "")
+        script = layer_script(page).get("body", "")
     except Exception:
         script = ""
     if script and len(script) > 2 * len(result.body):
@@ -139,17 +139,17 @@ def _extract(
         result.body, result.fields_from["body"] = body, name
 
     if result.published is not None and result.fields_from.get("published") != "text":
-        visible = _visible_published(page, now)
-        if visible is not None and _visible_outweighs(
+        visible = visible_published(page, now)
+        if visible is not None and visible_outweighs(
             dates["published"], result.published, visible[1]
         ):
             dates["published"], result.published = visible
             result.fields_from["published"] = "text"
     result.published_raw = dates.get("published", "")
-    outlet, layer = _choose_outlet(outlet_candidates, url)
-    if not outlet or _is_portal(outlet):
+    outlet, layer = choose_outlet(outlet_candidates, url)
+    if not outlet or is_portal(outlet):
         # A portal's copy: the story's own outlet is the one its dateline names.
-        named = _dateline_outlet(result.body)
+        named = dateline_outlet(result.body)
         if named:
             outlet, layer = named, "text"
     if outlet:
@@ -157,12 +157,12 @@ def _extract(
     if (
         result.author
         and result.outlet
-        and _WS_RE.sub("", result.author) == _WS_RE.sub("", result.outlet)
+        and WS_RE.sub("", result.author) == WS_RE.sub("", result.outlet)
     ):
         result.author = ""  # sites that put their own name in meta author
         result.fields_from.pop("author", None)
     # Whatever layer gave it, a title still holding entities was escaped twice ("&amp;quot;").
-    result.title = unicodedata.normalize("NFC", _norm(_unescape(result.title)))
+    result.title = unicodedata.normalize("NFC", norm(unescape_entities(result.title)))
     try:
         result.canonical = page.canonical()
     except Exception:  # never worth losing the article over

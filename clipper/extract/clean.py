@@ -20,7 +20,7 @@ from typing import Any
 
 from lxml import etree
 
-from clipper.extract.page import _CSS, _TAG_RE, _WS_RE, _norm, _parse_html, _unescape
+from clipper.extract.page import CSS_TRANSLATOR, TAG_RE, WS_RE, norm, parse_html, unescape_entities
 from clipper.text.patterns import strip_copyright
 
 # What every fragment loses before its text is read.
@@ -32,7 +32,7 @@ DROP_SELECTORS = (
 )
 
 # Class/id tokens of blocks that are not article text.
-_NOISE_TOKENS = frozenset(
+NOISE_TOKENS = frozenset(
     {
         "ad", "ads", "adsense", "advert", "advertisement", "banner", "promotion", "promo",
         "caption", "captions", "photo_caption", "img_desc", "copyright", "copy", "related",
@@ -46,7 +46,7 @@ _NOISE_TOKENS = frozenset(
         "image", "img", "figure", "gallery", "reaction", "sharing", "more",
     }
 )  # fmt: skip
-_TOKEN_SPLIT_RE = re.compile(r"[\s\-_]+")
+TOKEN_SPLIT_RE = re.compile(r"[\s\-_]+")
 _BLOCK_TAGS = frozenset(
     {
         "p", "div", "section", "article", "main", "header", "li", "ul", "ol", "dl", "dt",
@@ -81,7 +81,7 @@ _OPEN, _TEXT, _CLOSE = 0, 1, 2
 def _drop_query(drop: str) -> etree.XPath:
     """One XPath for :data:`DROP_SELECTORS` plus a site's ``drop`` (raises on a bad one)."""
     selectors = f"{DROP_SELECTORS}, {drop}" if drop.strip() else DROP_SELECTORS
-    return etree.XPath(_CSS.css_to_xpath(selectors), smart_strings=False)
+    return etree.XPath(CSS_TRANSLATOR.css_to_xpath(selectors), smart_strings=False)
 
 
 def _tokens(root: Any, removed: set[Any]) -> Iterator[tuple[int, Any, bool]]:
@@ -122,7 +122,7 @@ def _piece(text: str, special: bool) -> str:
     """What a text node adds to the body: raw newlines and tabs are spaces in HTML text
     (only ``<br>`` and blocks break lines)."""
     if "\n" in text or "\r" in text or "\t" in text:
-        return _WS_RE.sub(" ", text)
+        return WS_RE.sub(" ", text)
     return "" if special else text
 
 
@@ -142,13 +142,13 @@ def _has_noise_token(element: Any) -> bool:
         values.append(element_id)
     for value in values:
         lowered = value.lower()
-        if lowered in _NOISE_TOKENS:
+        if lowered in NOISE_TOKENS:
             return True
-        parts = _TOKEN_SPLIT_RE.split(lowered)
-        if len(parts) > 1 and any(p in _NOISE_TOKENS for p in parts):
+        parts = TOKEN_SPLIT_RE.split(lowered)
+        if len(parts) > 1 and any(p in NOISE_TOKENS for p in parts):
             return True
         # "sub-tit-ll" is a subtitle: try adjacent tokens joined too.
-        if any(a + b in _NOISE_TOKENS for a, b in itertools.pairwise(parts)):
+        if any(a + b in NOISE_TOKENS for a, b in itertools.pairwise(parts)):
             return True
     return False
 
@@ -191,10 +191,10 @@ def _is_whole_line_link(link: Any, removed: set[Any]) -> bool:
     return _edge(link, removed, before=True) and _edge(link, removed, before=False)
 
 
-def _text_lines(text: str) -> list[str]:
+def text_lines(text: str) -> list[str]:
     lines = []
     for raw in text.split("\n"):
-        line = _norm(raw.replace("\xa0", " "))
+        line = norm(raw.replace("\xa0", " "))
         if not line or _JUNK_LINE_RE.match(line):
             continue
         if _PROMO_LINE_RE.match(line):
@@ -242,7 +242,7 @@ def _body_text(body: Any, drop: str) -> str:
 
 
 def _lines_of(text: str) -> str:
-    return "\n\n".join(_text_lines(text))
+    return "\n\n".join(text_lines(text))
 
 
 def clean_body_html(fragment: str, drop: str = "") -> str:
@@ -255,11 +255,11 @@ def clean_body_html(fragment: str, drop: str = "") -> str:
     if not fragment or not fragment.strip():
         return ""
     try:
-        root = _parse_html(fragment)
+        root = parse_html(fragment)
         body = root.find("body")
         text = _body_text(body if body is not None else root, drop)
     except Exception:  # a pathological fragment: fall back to tag stripping
-        text = html.unescape(_TAG_RE.sub("\n", fragment))
+        text = html.unescape(TAG_RE.sub("\n", fragment))
     return _lines_of(text)
 
 
@@ -278,7 +278,7 @@ def clean_body_elements(elements: Iterable[Any], drop: str = "") -> str:
         text = _body_text(body, drop)
     except Exception:  # a broken site rule's drop selector: the tag stripping of before
         text = html.unescape(
-            _TAG_RE.sub(
+            TAG_RE.sub(
                 "\n",
                 "\n".join(
                     etree.tostring(e, method="html", encoding="unicode", with_tail=False)
@@ -289,9 +289,9 @@ def clean_body_elements(elements: Iterable[Any], drop: str = "") -> str:
     return _lines_of(text)
 
 
-def _text_to_body(text: str) -> str:
+def text_to_body(text: str) -> str:
     """A body given as text (JSON-LD, script JSON): HTML is cleaned, plain text split."""
-    text = _unescape(text) if "&" in text and "<" not in text else text
-    if _TAG_RE.search(text):
+    text = unescape_entities(text) if "&" in text and "<" not in text else text
+    if TAG_RE.search(text):
         return clean_body_html(text)
-    return "\n\n".join(_text_lines(text.replace("\\n", "\n")))
+    return "\n\n".join(text_lines(text.replace("\\n", "\n")))

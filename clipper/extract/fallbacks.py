@@ -6,17 +6,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from clipper.extract.clean import _NOISE_TOKENS, _TOKEN_SPLIT_RE, _text_lines, clean_body_elements
-from clipper.extract.fields import _TEXT_DATE_RE
+from clipper.extract.clean import NOISE_TOKENS, TOKEN_SPLIT_RE, clean_body_elements, text_lines
+from clipper.extract.fields import TEXT_DATE_RE
 from clipper.extract.page import (
-    _ALL_FIELDS,
-    _ALL_TEXT,
-    _H1,
-    _HANGUL_RE,
-    _VISIBLE_TEXT,
-    _WS_RE,
-    _norm,
-    _Page,
+    ALL_FIELDS,
+    ALL_TEXT,
+    H1,
+    HANGUL_RE,
+    VISIBLE_TEXT,
+    WS_RE,
+    ParsedPage,
+    norm,
 )
 
 # --- layer: page text (density) -----------------------------------------------------------------
@@ -32,8 +32,8 @@ def _is_negative(element: Any) -> bool:
         return True
     for attr in ("class", "id"):
         value = (element.get(attr) or "").lower()
-        for token in _TOKEN_SPLIT_RE.split(value):
-            if token in _NOISE_TOKENS:
+        for token in TOKEN_SPLIT_RE.split(value):
+            if token in NOISE_TOKENS:
                 return True
     return False
 
@@ -48,7 +48,7 @@ def _own_text(element: Any) -> str:
     return "".join(parts)
 
 
-def _densest_block(page: _Page) -> Any:
+def _densest_block(page: ParsedPage) -> Any:
     """The element holding the most paragraph text (readability's idea, much reduced)."""
     root = page.root
     if not hasattr(root, "iter"):
@@ -80,13 +80,13 @@ def _densest_block(page: _Page) -> Any:
             owner = element
         else:
             continue
-        length = len(_WS_RE.sub("", text))
+        length = len(WS_RE.sub("", text))
         if length < 25 or owner is None or is_bad(element):
             continue
-        links = sum(len(_WS_RE.sub("", a.text_content() or "")) for a in element.iter("a"))
+        links = sum(len(WS_RE.sub("", a.text_content() or "")) for a in element.iter("a"))
         if tag == "p" and links > 0.5 * length:
             continue
-        weight = length * (1.5 if _HANGUL_RE.search(text) else 1.0)
+        weight = length * (1.5 if HANGUL_RE.search(text) else 1.0)
         scores[owner] = scores.get(owner, 0.0) + weight
         parent = owner.getparent()
         if parent is not None:
@@ -98,17 +98,17 @@ def _densest_block(page: _Page) -> Any:
     return best if score >= 100 else None
 
 
-def _layer_text(page: _Page, want: frozenset[str] = _ALL_FIELDS) -> dict[str, str]:
+def layer_text(page: ParsedPage, want: frozenset[str] = ALL_FIELDS) -> dict[str, str]:
     """``want``: the fields still missing (title, published, body); the others are skipped."""
     found: dict[str, str] = {}
     if "title" in want:
-        h1 = _H1(page.root)
+        h1 = H1(page.root)
         if h1:
-            found["title"] = _norm(" ".join(_ALL_TEXT(h1[0])))
+            found["title"] = norm(" ".join(ALL_TEXT(h1[0])))
     if "published" in want:
-        match = _TEXT_DATE_RE.search(_norm(" ".join(_VISIBLE_TEXT(page.root))))
+        match = TEXT_DATE_RE.search(norm(" ".join(VISIBLE_TEXT(page.root))))
         if match:
-            found["published"] = _norm(match.group(0))
+            found["published"] = norm(match.group(0))
     if "body" in want:
         block = _densest_block(page)
         if block is not None:
@@ -132,7 +132,7 @@ def _bounded_attributes(text: str) -> str:
     return _LONG_ATTRIBUTE_RE.sub(lambda m: (m.group(1) or m.group(2)) + m.group(0)[-1], text)
 
 
-def _layer_trafilatura(text: str, url: str | None) -> dict[str, str]:
+def layer_trafilatura(text: str, url: str | None) -> dict[str, str]:
     try:
         import trafilatura
     except Exception:  # not importable (e.g. lxml's html cleaner missing): skip the layer
@@ -154,7 +154,7 @@ def _layer_trafilatura(text: str, url: str | None) -> dict[str, str]:
     # No date from here: trafilatura's date guess (htmldate) is a day without a time and
     # takes a 수정 (modified) stamp when that is all the page prints.
     found = {
-        "title": _norm(data.get("title") or ""),
-        "body": "\n\n".join(_text_lines(body)) if body else "",
+        "title": norm(data.get("title") or ""),
+        "body": "\n\n".join(text_lines(body)) if body else "",
     }
     return {k: v for k, v in found.items() if v}

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from clipper.extract.page import _VISIBLE_TEXT, _WS_RE, _norm, _Page
+from clipper.extract.page import VISIBLE_TEXT, WS_RE, ParsedPage, norm
 from clipper.text.patterns import EMAIL_RE
 
 # --- dates --------------------------------------------------------------------------------------
@@ -23,7 +23,7 @@ _PUBLISHED_LABEL_RE = re.compile(r"입력|등록|송고|작성|게재|발행|pub
 _APPROVED_LABEL_RE = re.compile(r"승인")
 
 
-def _parse_date(raw: str | None, now: datetime | None) -> datetime | None:
+def parse_field_date(raw: str | None, now: datetime | None) -> datetime | None:
     if not raw or not _DATE_SHAPE_RE.search(raw, 0, _DATE_MAX):
         return None
     try:
@@ -39,7 +39,7 @@ def _parse_date(raw: str | None, now: datetime | None) -> datetime | None:
     return found
 
 
-def _pick_date(values: list[str], kind: str) -> str:
+def pick_date(values: list[str], kind: str) -> str:
     """Pick the raw value for ``published`` or ``modified`` from labelled candidates.
 
     Published: an 입력-type label first, then 승인, then unlabelled; never a 수정 value.
@@ -71,40 +71,40 @@ _COPYRIGHT_OUTLET_RE = re.compile(
 )
 
 
-def _is_portal(text: str) -> bool:
-    key = _WS_RE.sub("", text).lower()
+def is_portal(text: str) -> bool:
+    key = WS_RE.sub("", text).lower()
     return key in _PORTALS or key.removesuffix("뉴스").removesuffix("news") in _PORTALS
 
 
-def _dateline_outlet(body: str) -> str | None:
+def dateline_outlet(body: str) -> str | None:
     """The outlet the body's opening dateline names: ``(세종=연합뉴스) 김도란 기자 = …``."""
     for line in body.split("\n")[:3]:
         if line.strip():
-            named, _ = _byline_outlet(line.strip())
-            return next((n for n in map(_resolve_outlet, named) if n), None)
+            named, _ = byline_outlet(line.strip())
+            return next((n for n in map(resolve_outlet_text, named) if n), None)
     return None
 
 
 def _plausible_outlet(text: str) -> bool:
     """Short, name-like, not a sentence or slogan, not a URL, not a portal."""
-    if not text or len(text) > 20 or _is_portal(text):
+    if not text or len(text) > 20 or is_portal(text):
         return False
     if "://" in text or "@" in text or len(text.split()) > 3:
         return False
     return not re.search(r"[,!?…·~\"'“”‘’]|\.\s|기자", text)
 
 
-def _outlet_from_pipe(value: str) -> str:
+def outlet_from_pipe(value: str) -> str:
     """``뉴시스 | 네이버`` → 뉴시스; ``네이버 스포츠 | 연합뉴스`` → 연합뉴스."""
     parts = [p.strip() for p in value.split("|") if p.strip()]
     if len(parts) < 2:
         return value.strip()
-    if _is_portal(parts[0]):
+    if is_portal(parts[0]):
         return parts[-1]
     return parts[0]
 
 
-def _outlet_from_copyright(value: str) -> str:
+def outlet_from_copyright(value: str) -> str:
     match = _COPYRIGHT_OUTLET_RE.search(value)
     if not match:
         return value
@@ -124,7 +124,7 @@ def _registry() -> Any:
         return None
 
 
-def _resolve_outlet(text: str) -> str | None:
+def resolve_outlet_text(text: str) -> str | None:
     registry = _registry()
     if registry is None or not text:
         return None
@@ -149,19 +149,19 @@ def _resolve_outlet_url(url: str | None) -> str | None:
 # --- titles -------------------------------------------------------------------------------------
 
 # " - 한국일보", " | 매일경제", " : 네이버 뉴스", "ㅣ한국일보" (a Hangul ㅣ, not a pipe).
-_TITLE_SEP_RE = re.compile(r"\s+[-–—:|·/<]{1,2}\s+|\s*[|ㅣ]\s*")
+TITLE_SEP_RE = re.compile(r"\s+[-–—:|·/<]{1,2}\s+|\s*[|ㅣ]\s*")
 # The local CMS's <title>: "제목 < 사회 < 기사본문 - 매체".
 _CMS_CRUMB_RE = re.compile(r"(?:\s+<\s+[^<>]{1,20}){1,4}$")
 _SECTION_TAIL_RE = re.compile(r"\s*-\s*([가-힣A-Za-z/·]{1,6})$")
 
 
 def _looks_like_site_suffix(tail: str, known: Iterable[str]) -> bool:
-    key = _WS_RE.sub("", tail).lower()
+    key = WS_RE.sub("", tail).lower()
     if not key or len(tail) > 25:
         return False
-    if any(key == _WS_RE.sub("", k).lower() for k in known if k):
+    if any(key == WS_RE.sub("", k).lower() for k in known if k):
         return True
-    if _is_portal(tail) or _resolve_outlet(tail):
+    if is_portal(tail) or resolve_outlet_text(tail):
         return True
     return bool(_OUTLET_SUFFIX_RE.search(tail)) and len(tail.split()) <= 3
 
@@ -174,10 +174,10 @@ def strip_title_suffix(title: str, known_outlets: Iterable[str] = ()) -> tuple[s
     ``-정치ㅣ한국일보`` (a section before the outlet) and `` : 네이버 뉴스``.
     """
     known = tuple(known_outlets)
-    title = _norm(title)
+    title = norm(title)
     removed = ""
     for _ in range(2):
-        matches = list(_TITLE_SEP_RE.finditer(title))
+        matches = list(TITLE_SEP_RE.finditer(title))
         if not matches:
             break
         last = matches[-1]
@@ -199,8 +199,8 @@ def strip_title_suffix(title: str, known_outlets: Iterable[str] = ()) -> tuple[s
 _AUTHOR_LABEL_RE = re.compile(r"^(?:기자명|기자\s*이름|글|작성자|취재|by)\s*[:：]?\s*", re.I)
 
 
-def _clean_author(value: str) -> str:
-    value = _norm(EMAIL_RE.sub(" ", value))
+def clean_author(value: str) -> str:
+    value = norm(EMAIL_RE.sub(" ", value))
     value = _AUTHOR_LABEL_RE.sub("", value).strip(" /|·,")
     if not value or len(value) > 40 or "://" in value or re.search(r"\d", value):
         return ""
@@ -216,7 +216,7 @@ _DATELINE_RE = re.compile(
 )
 
 
-def _byline_outlet(byline: str) -> tuple[list[str], str]:
+def byline_outlet(byline: str) -> tuple[list[str], str]:
     """Outlet candidates a byline names, and the rest: ``스포츠조선 = 안소윤 기자`` →
     ([스포츠조선], 안소윤 기자); ``(서울=연합뉴스) 홍길동 기자`` → ([서울, 연합뉴스], 홍길동 기자)."""
     dateline = _DATELINE_RE.match(byline)
@@ -229,7 +229,7 @@ def _byline_outlet(byline: str) -> tuple[list[str], str]:
     return [], byline
 
 
-_TEXT_DATE_RE = re.compile(
+TEXT_DATE_RE = re.compile(
     r"(?:기사\s*)?(?:입력|등록|승인|작성|송고|게재)\s*(?:일시|시간|일)?\s*[:：]?\s*"
     r"(\d{4}\s*[-./년]\s*\d{1,2}\s*[-./월]\s*\d{1,2}\s*[.일]?\s*(?:(?:오전|오후)\s*)?(?:\d{1,2}:\d{2}(?::\d{2})?)?)"
 )
@@ -239,17 +239,17 @@ _CLOCK_RE = re.compile(r"\d{1,2}\s*(?::|시)\s*\d{2}")
 _OFFSET_SLIP = timedelta(hours=9)
 
 
-def _visible_published(page: _Page, now: datetime | None) -> tuple[str, datetime] | None:
+def visible_published(page: ParsedPage, now: datetime | None) -> tuple[str, datetime] | None:
     """The page's first visible 입력-type time, when it gives the time of day."""
-    match = _TEXT_DATE_RE.search(_norm(" ".join(_VISIBLE_TEXT(page.root))))
+    match = TEXT_DATE_RE.search(norm(" ".join(VISIBLE_TEXT(page.root))))
     if not match or not _CLOCK_RE.search(match.group(1)):
         return None
-    raw = _norm(match.group(0))
-    parsed = _parse_date(raw, now)
+    raw = norm(match.group(0))
+    parsed = parse_field_date(raw, now)
     return (raw, parsed) if parsed is not None else None
 
 
-def _visible_outweighs(raw: str, structured: datetime, visible: datetime) -> bool:
+def visible_outweighs(raw: str, structured: datetime, visible: datetime) -> bool:
     """Whether the visible 입력 time should replace a structured one that disagrees: the
     structured value has no time of day (a date-only meta, read as midnight) on the same day,
     or it is off by exactly Korea's nine hours (``Z`` on Korean wall-clock time, or the reverse)."""
@@ -258,11 +258,11 @@ def _visible_outweighs(raw: str, structured: datetime, visible: datetime) -> boo
     return abs(abs(structured - visible) - _OFFSET_SLIP) <= timedelta(minutes=1)
 
 
-def _choose_outlet(candidates: list[tuple[str, str]], url: str | None) -> tuple[str, str]:
+def choose_outlet(candidates: list[tuple[str, str]], url: str | None) -> tuple[str, str]:
     """The first candidate the registry resolves, then the URL's domain, then the first
     plausible raw candidate."""
     for text, layer in candidates:
-        name = _resolve_outlet(text)
+        name = resolve_outlet_text(text)
         if name:
             return name, layer
     name = _resolve_outlet_url(url)

@@ -6,9 +6,9 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from clipper.extract.clean import _text_to_body
-from clipper.extract.fields import _clean_author
-from clipper.extract.page import _loads_loose, _norm, _Page, _unescape, _xpath
+from clipper.extract.clean import text_to_body
+from clipper.extract.fields import clean_author
+from clipper.extract.page import ParsedPage, compiled_xpath, loads_loose, norm, unescape_entities
 
 # --- layer: JSON-LD -----------------------------------------------------------------------------
 
@@ -36,7 +36,7 @@ def _is_article(node: dict[str, Any]) -> bool:
 
 def _ld_text(value: Any) -> str:
     if isinstance(value, str):
-        return _norm(_unescape(value))
+        return norm(unescape_entities(value))
     if isinstance(value, dict):
         return _ld_text(value.get("name") or value.get("@value") or "")
     if isinstance(value, list):
@@ -45,24 +45,24 @@ def _ld_text(value: Any) -> str:
     return ""
 
 
-_LD_SCRIPTS = _xpath("//script[contains(@type, 'ld+json')]/text()")
+_LD_SCRIPTS = compiled_xpath("//script[contains(@type, 'ld+json')]/text()")
 _LD_FIELD_RE = {
     key: re.compile(rf'"{key}"\s*:\s*"((?:[^"\\]|\\.)*)"')
     for key in ("headline", "datePublished", "dateModified", "articleBody")
 }
 
 
-def _layer_jsonld(page: _Page, want_body: bool = True) -> dict[str, str]:
+def layer_jsonld(page: ParsedPage, want_body: bool = True) -> dict[str, str]:
     found: dict[str, str] = {}
     for script in _LD_SCRIPTS(page.root):
-        data = _loads_loose(script)
+        data = loads_loose(script)
         if data is None:
             # Unparseable JSON: salvage the fields from an article-typed blob.
             if re.search(r'"@type"\s*:\s*"\w*Article"', script):
                 for key, regex in _LD_FIELD_RE.items():
                     match = regex.search(script)
                     if match and key not in found:
-                        found[key] = _loads_loose(f'"{match.group(1)}"') or ""
+                        found[key] = loads_loose(f'"{match.group(1)}"') or ""
             continue
         for node in _walk_json(data):
             if not _is_article(node):
@@ -86,10 +86,10 @@ def _layer_jsonld(page: _Page, want_body: bool = True) -> dict[str, str]:
         "published": found.get("datePublished", ""),
         "modified": found.get("dateModified", ""),
         "author": ", ".join(
-            a for a in (_clean_author(p) for p in found.get("author", "").split(", ")) if a
+            a for a in (clean_author(p) for p in found.get("author", "").split(", ")) if a
         ),
         "outlets": found.get("outlets", ""),
-        "body": _text_to_body(found["articleBody"])
+        "body": text_to_body(found["articleBody"])
         if want_body and found.get("articleBody")
         else "",
     }

@@ -7,38 +7,38 @@ from collections.abc import Iterator
 
 from clipper.extract.clean import clean_body_elements
 from clipper.extract.fields import (
-    _TITLE_SEP_RE,
-    _clean_author,
-    _outlet_from_pipe,
-    _resolve_outlet,
+    TITLE_SEP_RE,
+    clean_author,
+    outlet_from_pipe,
+    resolve_outlet_text,
     strip_title_suffix,
 )
 from clipper.extract.page import (
-    _ALL_FIELDS,
-    _ALL_TEXT,
-    _STRING,
-    _TEXT_NOT_SCRIPT,
-    _WS_RE,
-    _norm,
-    _Page,
-    _unescape,
-    _xpath,
+    ALL_FIELDS,
+    ALL_TEXT,
+    STRING,
+    TEXT_NOT_SCRIPT,
+    WS_RE,
+    ParsedPage,
+    compiled_xpath,
+    norm,
+    unescape_entities,
 )
 
 # --- layer: microdata ---------------------------------------------------------------------------
 
 
-def _itemprop(page: _Page, name: str) -> str:
+def _itemprop(page: ParsedPage, name: str) -> str:
     for node in page.itemprop_nodes(name):
         value = node.get("content") or node.get("datetime")
         if not value and node.tag != "meta":
-            value = " ".join(_TEXT_NOT_SCRIPT(node))
-        if value and _norm(value):
-            return _norm(_unescape(value))
+            value = " ".join(TEXT_NOT_SCRIPT(node))
+        if value and norm(value):
+            return norm(unescape_entities(value))
     return ""
 
 
-def _layer_microdata(page: _Page, want: frozenset[str] = _ALL_FIELDS) -> dict[str, str]:
+def layer_microdata(page: ParsedPage, want: frozenset[str] = ALL_FIELDS) -> dict[str, str]:
     """``want``: the fields still missing; the others are not looked up."""
     found = {
         "title": _itemprop(page, "headline") if "title" in want else "",
@@ -47,7 +47,7 @@ def _layer_microdata(page: _Page, want: frozenset[str] = _ALL_FIELDS) -> dict[st
     }
     bodies = page.itemprop_nodes("articleBody") if "body" in want else []
     if bodies:
-        best = max(bodies, key=lambda b: len(_STRING(b)))
+        best = max(bodies, key=lambda b: len(STRING(b)))
         found["body"] = clean_body_elements([best])
     return {k: v for k, v in found.items() if v}
 
@@ -55,24 +55,24 @@ def _layer_microdata(page: _Page, want: frozenset[str] = _ALL_FIELDS) -> dict[st
 # --- layer: meta --------------------------------------------------------------------------------
 
 
-_HEADINGS = _xpath("//h1 | //h2 | //h3")
-_TITLE_TEXT = _xpath("//title/text()")
+_HEADINGS = compiled_xpath("//h1 | //h2 | //h3")
+_TITLE_TEXT = compiled_xpath("//title/text()")
 
 
-def _headings(page: _Page) -> Iterator[str]:
+def _headings(page: ParsedPage) -> Iterator[str]:
     for heading in _HEADINGS(page.root)[:60]:
-        yield _norm(" ".join(_ALL_TEXT(heading)))
+        yield norm(" ".join(ALL_TEXT(heading)))
 
 
 def _is_site_name(text: str, names: list[str]) -> bool:
-    key = _WS_RE.sub("", text).lower()
-    if any(key == _WS_RE.sub("", n).lower() for n in names if n):
+    key = WS_RE.sub("", text).lower()
+    if any(key == WS_RE.sub("", n).lower() for n in names if n):
         return True
-    return len(text) <= 25 and _resolve_outlet(text) is not None and len(text.split()) <= 2
+    return len(text) <= 25 and resolve_outlet_text(text) is not None and len(text.split()) <= 2
 
 
-def _layer_meta(
-    page: _Page, known_outlets: list[str], want: frozenset[str] = _ALL_FIELDS
+def layer_meta(
+    page: ParsedPage, known_outlets: list[str], want: frozenset[str] = ALL_FIELDS
 ) -> dict[str, str]:
     """``want``: the fields still missing; the title is always read, for the outlet its
     suffix names."""
@@ -83,11 +83,11 @@ def _layer_meta(
     if site_name:
         outlets.append(site_name)
     if "|" in pipe_author:
-        outlets.append(_outlet_from_pipe(pipe_author))
+        outlets.append(outlet_from_pipe(pipe_author))
 
     titles = _TITLE_TEXT(page.root)
-    raw_title = _unescape(page.meta("og:title", "twitter:title", "title")) or _norm(
-        _unescape(titles[0] if titles else "")
+    raw_title = unescape_entities(page.meta("og:title", "twitter:title", "title")) or norm(
+        unescape_entities(titles[0] if titles else "")
     )
     if raw_title:
         title, suffix = strip_title_suffix(raw_title, [*known_outlets, *outlets])
@@ -95,7 +95,7 @@ def _layer_meta(
         for heading in _headings(page):
             if heading and len(heading) >= 5 and raw_title.startswith(heading):
                 rest = raw_title[len(heading) :].strip()
-                if rest and _TITLE_SEP_RE.match(" " + rest) and len(heading) < len(title):
+                if rest and TITLE_SEP_RE.match(" " + rest) and len(heading) < len(title):
                     title = heading
                     break
         if _is_site_name(title, [*known_outlets, *outlets]):
@@ -132,5 +132,5 @@ def _layer_meta(
         author = pipe_author if "|" not in pipe_author else ""
         if not author or "://" in author:
             author = page.meta("author", "byl", "dable:author")
-        found["author"] = _clean_author(author)
+        found["author"] = clean_author(author)
     return {k: v for k, v in found.items() if v}

@@ -16,25 +16,25 @@ from parsel.csstranslator import HTMLTranslator
 
 Selectors = str | tuple[str, ...]
 # The fields a layer can give; layers told which are still missing skip the others.
-_ALL_FIELDS = frozenset({"title", "published", "modified", "author", "body"})
+ALL_FIELDS = frozenset({"title", "published", "modified", "author", "body"})
 
 
 # --- small helpers ------------------------------------------------------------------------------
 
-_WS_RE = re.compile(r"\s+")
-_HANGUL_RE = re.compile(r"[가-힣]")
+WS_RE = re.compile(r"\s+")
+HANGUL_RE = re.compile(r"[가-힣]")
 # "<" ends a tag too: "<a<a<a…" with no ">" is then read in one pass, not one per "<".
-_TAG_RE = re.compile(r"<[a-zA-Z/!][^<>]*+>")
+TAG_RE = re.compile(r"<[a-zA-Z/!][^<>]*+>")
 
 
-def _norm(text: str | None) -> str:
+def norm(text: str | None) -> str:
     if not text:
         return ""
     # str.split() breaks on exactly the characters \s matches, several times faster.
     return " ".join(text.replace("\u200b", "").replace("\ufeff", "").split())
 
 
-def _unescape(text: str) -> str:
+def unescape_entities(text: str) -> str:
     # JSON-LD and meta values are sometimes entity-escaped twice ("&amp;#039;").
     for _ in range(2):
         if "&" not in text:
@@ -43,7 +43,7 @@ def _unescape(text: str) -> str:
     return text
 
 
-def _alternatives(selectors: Selectors) -> tuple[str, ...]:
+def selector_alternatives(selectors: Selectors) -> tuple[str, ...]:
     if isinstance(selectors, str):
         return (selectors,) if selectors else ()
     return tuple(s for s in selectors if s)
@@ -53,7 +53,7 @@ def _alternatives(selectors: Selectors) -> tuple[str, ...]:
 # cost more than the queries themselves (hundreds per page). The hot paths therefore run
 # compiled XPath on the lxml tree the page's one Selector built (``sel.root``), with parsel's
 # own CSS translation and its default EXSLT namespaces, so rules mean what they meant.
-_CSS = HTMLTranslator()
+CSS_TRANSLATOR = HTMLTranslator()
 _XPATH_NAMESPACES = {"re": "http://exslt.org/regular-expressions", "set": "http://exslt.org/sets"}
 
 
@@ -61,18 +61,20 @@ _XPATH_NAMESPACES = {"re": "http://exslt.org/regular-expressions", "set": "http:
 def _compiled(selector: str) -> etree.XPath | None:
     """``selector`` (CSS, or XPath when it starts with ``/`` or ``(``) compiled; None if bad."""
     try:
-        query = selector if selector.startswith(("/", "(")) else _CSS.css_to_xpath(selector)
+        query = (
+            selector if selector.startswith(("/", "(")) else CSS_TRANSLATOR.css_to_xpath(selector)
+        )
         return etree.XPath(query, namespaces=_XPATH_NAMESPACES, smart_strings=False)
     except Exception:  # a bad selector in a rule must not break extraction
         return None
 
 
-def _xpath(query: str) -> etree.XPath:
+def compiled_xpath(query: str) -> etree.XPath:
     """A fixed XPath of this module, compiled once."""
     return etree.XPath(query, namespaces=_XPATH_NAMESPACES, smart_strings=False)
 
 
-def _nodes(root: Any, selector: str) -> list[Any]:
+def select_nodes(root: Any, selector: str) -> list[Any]:
     """Raw lxml results (elements, strings) of ``selector`` on the tree ``root``."""
     compiled = _compiled(selector)
     if compiled is None or not hasattr(root, "xpath"):
@@ -84,9 +86,9 @@ def _nodes(root: Any, selector: str) -> list[Any]:
     return result if isinstance(result, list) else [result]
 
 
-_TEXT_NOT_SCRIPT = _xpath(".//text()[not(ancestor::script)]")
-_ALL_TEXT = _xpath(".//text()")
-_STRING = _xpath("string()")
+TEXT_NOT_SCRIPT = compiled_xpath(".//text()[not(ancestor::script)]")
+ALL_TEXT = compiled_xpath(".//text()")
+STRING = compiled_xpath("string()")
 
 
 def _texts(results: Iterable[Any]) -> list[str]:
@@ -95,13 +97,13 @@ def _texts(results: Iterable[Any]) -> list[str]:
         if isinstance(result, str):
             out.append(result)
         elif isinstance(result, etree._Element):
-            out.append(" ".join(_TEXT_NOT_SCRIPT(result)))
+            out.append(" ".join(TEXT_NOT_SCRIPT(result)))
         else:  # a number or boolean from an XPath expression carries no text
             out.append("")
     return out
 
 
-class _Page:
+class ParsedPage:
     """One parsed page: the lxml tree of its one Selector and what the layers share.
 
     Site rules ask for the same selectors several times (the local CMS's info line gives the
@@ -117,7 +119,7 @@ class _Page:
         self._itemprops: dict[str, list[Any]] | None = None
 
     def nodes(self, selector: str) -> list[Any]:
-        return _nodes(self.root, selector)
+        return select_nodes(self.root, selector)
 
     def first_values(self, selectors: Selectors) -> list[str]:
         """Values of the first alternative that matches something non-empty."""
@@ -125,8 +127,8 @@ class _Page:
         if cached is not None:
             return cached
         values: list[str] = []
-        for selector in _alternatives(selectors):
-            values = [_norm(_unescape(v)) for v in _texts(self.nodes(selector))]
+        for selector in selector_alternatives(selectors):
+            values = [norm(unescape_entities(v)) for v in _texts(self.nodes(selector))]
             values = [v for v in values if v]
             if values:
                 break
@@ -156,8 +158,8 @@ class _Page:
         for key in keys:
             for attr in _META_ATTRS:
                 value = metas.get((attr, key))
-                if value and _norm(value):
-                    return _norm(_unescape(value))
+                if value and norm(value):
+                    return norm(unescape_entities(value))
         return ""
 
     def itemprop_nodes(self, name: str) -> list[Any]:
@@ -177,16 +179,16 @@ class _Page:
         return self.metas().get(("property", "og:url"), "")
 
 
-_META = _xpath("//meta")
+_META = compiled_xpath("//meta")
 _META_ATTRS = ("property", "name", "itemprop")
-_ITEMPROP = _xpath("//*[@itemprop]")
+_ITEMPROP = compiled_xpath("//*[@itemprop]")
 
 
-_H1 = _xpath("//h1")
-_VISIBLE_TEXT = _xpath("//body//text()[not(ancestor::script or ancestor::style)]")
+H1 = compiled_xpath("//h1")
+VISIBLE_TEXT = compiled_xpath("//body//text()[not(ancestor::script or ancestor::style)]")
 
 
-def _loads_loose(text: str) -> Any:
+def loads_loose(text: str) -> Any:
     text = text.strip().removeprefix("<!--").removesuffix("-->").strip()
     text = text.removeprefix("//<![CDATA[").removesuffix("//]]>").strip().rstrip(";")
     attempts: list[Callable[[str], str]] = [
@@ -262,7 +264,7 @@ def _parse_once(markup: str) -> Any:
     return parser.close()
 
 
-def _parse_html(markup: str) -> Any:
+def parse_html(markup: str) -> Any:
     """The root element of ``markup`` parsed by lxml's HTML parser (as a document: a
     fragment gets ``<html><body>`` around it), flattened when it nests too deep."""
     root = _parse_once(markup)

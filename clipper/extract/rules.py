@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from parsel import Selector
 
-from clipper.extract.page import Selectors, _nodes
+from clipper.extract.page import Selectors, select_nodes
 from clipper.text.patterns import host_in, url_host
 
 
@@ -120,6 +120,6 @@ def rules_for(url: str | None, sel: Selector | None = None) -> SiteRules | None:
         return LOCAL_CMS_RULES
     if sel is not None:
         for rules in (*dict.fromkeys(SITE_RULES.values()), LOCAL_CMS_RULES):
-            if rules.detect and _nodes(sel.root, rules.detect):
+            if rules.detect and select_nodes(sel.root, rules.detect):
                 return rules
     return None

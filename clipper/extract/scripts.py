@@ -7,8 +7,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from clipper.extract.clean import _text_to_body
-from clipper.extract.page import _HANGUL_RE, _TAG_RE, _WS_RE, _loads_loose, _Page, _xpath
+from clipper.extract.clean import text_to_body
+from clipper.extract.page import HANGUL_RE, TAG_RE, WS_RE, ParsedPage, compiled_xpath, loads_loose
 
 # --- layer: JSON in scripts (Next.js and friends) -----------------------------------------------
 
@@ -21,28 +21,28 @@ _LONG_LITERAL_RE = re.compile(r'"((?:[^"\\]|\\.){60,})"')
 
 
 def _body_like(value: str) -> bool:
-    stripped = _TAG_RE.sub(" ", value)
-    letters = len(_HANGUL_RE.findall(stripped)) + len(re.findall(r"[A-Za-z]", stripped))
-    return len(stripped) >= 60 and letters > 0.5 * len(_WS_RE.sub("", stripped)) and " " in stripped
+    stripped = TAG_RE.sub(" ", value)
+    letters = len(HANGUL_RE.findall(stripped)) + len(re.findall(r"[A-Za-z]", stripped))
+    return len(stripped) >= 60 and letters > 0.5 * len(WS_RE.sub("", stripped)) and " " in stripped
 
 
 def _script_bodies(text: str, depth: int = 0) -> Iterator[str]:
     stripped = text.strip()
     if stripped[:1] in "{[":
-        data = _loads_loose(stripped)
+        data = loads_loose(stripped)
         if data is not None:
             yield from _json_bodies(data)
             return
     for match in _SCRIPT_KEY_RE.finditer(text):
         raw = match.group(2)
-        decoded = _loads_loose(f'"{raw}"')
+        decoded = loads_loose(f'"{raw}"')
         if isinstance(decoded, str) and _body_like(decoded):
             yield decoded
     if depth < 2:
         for match in _LONG_LITERAL_RE.finditer(text):
             literal = match.group(1)
             if "\\" in literal and any(k in literal for k in _BODY_KEYS):
-                decoded = _loads_loose(f'"{literal}"')
+                decoded = loads_loose(f'"{literal}"')
                 if isinstance(decoded, str):
                     yield from _script_bodies(decoded, depth + 1)
 
@@ -61,7 +61,7 @@ def _json_bodies(node: Any, depth: int = 0) -> Iterator[str]:
             yield from _json_bodies(item, depth + 1)
 
 
-_SCRIPTS = _xpath("//script[not(contains(@type, 'ld+json'))]/text()")
+_SCRIPTS = compiled_xpath("//script[not(contains(@type, 'ld+json'))]/text()")
 _QUOTED_BODY_KEY_RE = re.compile('"(?:' + "|".join(_BODY_KEYS) + ')"')
 
 
@@ -75,7 +75,7 @@ def _may_hold_body(script: str) -> bool:
     return _QUOTED_BODY_KEY_RE.search(script) is not None
 
 
-def _layer_script(page: _Page) -> dict[str, str]:
+def layer_script(page: ParsedPage) -> dict[str, str]:
     best = ""
     for script in _SCRIPTS(page.root):
         if not _may_hold_body(script):
@@ -83,4 +83,4 @@ def _layer_script(page: _Page) -> dict[str, str]:
         for candidate in _script_bodies(script):
             if len(candidate) > len(best):
                 best = candidate
-    return {"body": _text_to_body(best)} if best else {}
+    return {"body": text_to_body(best)} if best else {}
